@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { TrpcReactProvider } from "./_trpc/client";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "Loopscope",
+  description: "Observability and leak diagnostics for Kubernetes-style controllers",
+};
+
+const NAV = [
+  { href: "/", label: "Overview" },
+  { href: "/leaks", label: "Leaks" },
+  { href: "/alerts", label: "Alerts" },
+  { href: "/targets", label: "Targets" },
+];
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <header className="topbar">
+          <a className="brand" href="/">
+            Loopscope
+          </a>
+          <nav aria-label="Main">
+            {NAV.map((item) => (
+              <a key={item.href} href={item.href}>
+                {item.label}
+              </a>
+            ))}
+          </nav>
+        </header>
+        <TrpcReactProvider>
+          <main>{children}</main>
+        </TrpcReactProvider>
+      </body>
+    </html>
+  );
+}

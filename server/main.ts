@@ -1,0 +1,135 @@
+import http from "node:http";
+import next from "next";
+import { ConfigError, type LoopscopeConfig, loadConfig } from "./config";
+import { ServiceSet } from "./lifecycle/service-set";
+import { log } from "./log";
+import { metricsRegistry } from "./metrics/registry";
+import { provideService } from "./service-registry";
+import { wireServices } from "./services";
+import { type DatabaseHandle, openDatabase } from "./store/database";
+import { migrate } from "./store/migrate";
+import { disconnectAll } from "./store/prisma";
+import type { SystemState } from "./system/status";
+
+const SHUTDOWN_BUDGET_MS = 9_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Connects and migrates, retrying with backoff while the database is unreachable. */
+async function bringUpDatabase(config: LoopscopeConfig, state: SystemState, stopping: () => boolean): Promise<DatabaseHandle | undefined> {
+  let delay = 500;
+  for (let attempt = 1; !stopping(); attempt += 1) {
+    let handle: DatabaseHandle | undefined;
+    try {
+      state.databaseState = "connecting";
+      handle = await openDatabase(config, log);
+      state.databaseKind = handle.kind;
+      state.databaseState = "migrating";
+      const report = await migrate(handle.url);
+      if (report.applied.length > 0) log.info({ applied: report.applied }, "migrations applied");
+      state.databaseUrl = handle.url;
+      state.databaseState = "ready";
+      state.databaseError = undefined;
+      return handle;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof Error && error.name === "MigrationError") {
+        state.databaseState = "failed";
+        state.databaseError = message;
+        await handle?.stop();
+        throw error;
+      }
+      await handle?.stop().catch(() => undefined);
+      state.databaseState = "unreachable";
+      state.databaseError = message;
+      log.warn({ attempt, retryInMs: delay, err: message }, "database unavailable; retrying");
+      await sleep(delay);
+      delay = Math.min(delay * 2, 15_000);
+    }
+  }
+  return undefined;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") reject(new Error(`Port ${port} on ${host} is already in use. Stop the other process or set PORT to a free port.`));
+      else reject(error);
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+export async function main(): Promise<void> {
+  let config: LoopscopeConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  const state: SystemState = { startedAt: Date.now(), databaseKind: config.DATABASE_URL ? "external" : "embedded", databaseState: "starting" };
+  provideService("system", state);
+  metricsRegistry();
+
+  let stopping = false;
+  let database: DatabaseHandle | undefined;
+  const services = new ServiceSet(log);
+
+  const app = next({ dev: false, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  const server = http.createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting at once");
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const watchdog = setTimeout(() => {
+      log.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_BUDGET_MS);
+    watchdog.unref();
+    server.close();
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 1_000).unref();
+    await services.stop();
+    await disconnectAll().catch(() => undefined);
+    await database?.stop();
+    clearTimeout(watchdog);
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  try {
+    await listen(server, config.HOST, config.PORT);
+  } catch (error) {
+    log.fatal((error as Error).message);
+    process.exit(1);
+  }
+  log.info({ url: `http://${config.HOST}:${config.PORT}` }, "Loopscope is serving");
+
+  try {
+    database = await bringUpDatabase(config, state, () => stopping);
+  } catch (error) {
+    log.fatal({ err: (error as Error).message }, "database migration failed; refusing to start");
+    server.close();
+    process.exit(1);
+  }
+  if (!database || stopping) return;
+  await services.start(await wireServices({ config, databaseUrl: database.url, log }));
+  log.info({ ms: Date.now() - state.startedAt }, "Loopscope is ready");
+}

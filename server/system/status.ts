@@ -1,0 +1,48 @@
+import pg from "pg";
+import { pendingMigrations } from "../store/migrate";
+
+/**
+ * The process's own state: where its database is and whether it is usable. Readiness
+ * means the database answers and every migration on disk has been applied.
+ */
+export type DatabaseState = "starting" | "connecting" | "migrating" | "ready" | "unreachable" | "failed";
+
+export interface SystemState {
+  startedAt: number;
+  databaseKind: "embedded" | "external" | "unknown";
+  databaseUrl?: string;
+  databaseState: DatabaseState;
+  databaseError?: string;
+  sourceKind?: "demo" | "kubernetes" | "none";
+}
+
+declare module "../service-registry" {
+  interface ServiceMap {
+    system: SystemState;
+  }
+}
+
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
+  databaseVersion?: string;
+}
+
+export async function checkReadiness(state: SystemState | undefined): Promise<Readiness> {
+  if (!state?.databaseUrl) {
+    return { ready: false, reason: `database ${state?.databaseState ?? "starting"}${state?.databaseError ? `: ${state.databaseError}` : ""}` };
+  }
+  const client = new pg.Client({ connectionString: state.databaseUrl, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ version: string }>("SELECT current_setting('server_version') AS version");
+    const pending = await pendingMigrations(client);
+    if (pending.length > 0) return { ready: false, reason: `migrations not applied: ${pending.join(", ")}`, databaseVersion: rows[0]?.version };
+    if (state.databaseState !== "ready") return { ready: false, reason: `database ${state.databaseState}`, databaseVersion: rows[0]?.version };
+    return { ready: true, databaseVersion: rows[0]?.version };
+  } catch (error) {
+    return { ready: false, reason: `database unreachable: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
