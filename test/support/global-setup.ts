@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { log } from "../../server/log";
@@ -10,28 +13,41 @@ declare module "vitest" {
   }
 }
 
-/**
- * Tests run against real PostgreSQL: DATABASE_URL when set, otherwise an embedded
- * server on its own port and data folder, started once for the whole run.
- */
-// Every vitest project runs this setup; they share one server (reference-counted).
 // Projects load this module separately, so the shared server hangs off globalThis.
-type Shared = { url: Promise<string>; users: number; server: EmbeddedPostgres };
+type Shared = { url: Promise<string>; users: number; server: EmbeddedPostgres; dir: string };
 const holder = globalThis as { __loopscopeTestPg?: Shared };
 
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Tests run against real PostgreSQL: DATABASE_URL when set, otherwise an embedded
+ * server of this run's own (fresh data folder, free port), so concurrent runs never
+ * share or stop each other's server. Started once for all projects of the run.
+ */
 export default async function setup(project: TestProject) {
   if (process.env.DATABASE_URL) {
     project.provide("pgServerUrl", process.env.DATABASE_URL);
     return;
   }
   if (!holder.__loopscopeTestPg) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "loopscope-test-pg-"));
+    fs.chmodSync(dir, 0o755);
     const server = new EmbeddedPostgres({
-      dataDir: path.resolve(process.env.LOOPSCOPE_TEST_DATA_DIR ?? ".data/test"),
-      port: Number(process.env.LOOPSCOPE_TEST_PG_PORT ?? 54339),
+      dataDir: dir,
+      port: await freePort(),
       log: log.child({ component: "test-postgres" }, { level: "warn" }),
       database: "postgres",
     });
-    holder.__loopscopeTestPg = { server, url: server.start(), users: 0 };
+    holder.__loopscopeTestPg = { server, dir, url: server.start(), users: 0 };
   }
   const current = holder.__loopscopeTestPg;
   current.users += 1;
@@ -41,6 +57,7 @@ export default async function setup(project: TestProject) {
     if (current.users === 0) {
       holder.__loopscopeTestPg = undefined;
       await current.server.stop();
+      fs.rmSync(current.dir, { recursive: true, force: true });
     }
   };
 }
