@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { ThemeScript } from "../components/controls/ThemeScript";
+import { ThemeToggle } from "../components/controls/ThemeToggle";
 import { TrpcReactProvider } from "./_trpc/client";
 import "./globals.css";
 
@@ -17,7 +19,10 @@ const NAV = [
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <ThemeScript />
+      </head>
       <body>
         <header className="topbar">
           <a className="brand" href="/">
@@ -30,6 +35,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               </a>
             ))}
           </nav>
+          <ThemeToggle />
         </header>
         <TrpcReactProvider>
           <main>{children}</main>

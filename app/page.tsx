@@ -1,17 +1,88 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { Suspense } from "react";
+import { Banner } from "../components/Banner";
+import { ViewToolbar } from "../components/controls/ViewToolbar";
+import { useDashboardUrlState } from "../components/hooks/use-dashboard-url-state";
+import { ControllerCard } from "../components/overview/ControllerCard";
 import { StatusPanel } from "../components/StatusPanel";
 import { useTRPC } from "./_trpc/client";
 
-export default function OverviewPage() {
+function Overview() {
   const trpc = useTRPC();
-  const status = useQuery({ ...trpc.system.status.queryOptions(), refetchInterval: 5_000 });
+  const view = useDashboardUrlState();
+  const refetchInterval = view.refresh.paused ? false : view.refresh.intervalMs;
+  const status = useQuery({ ...trpc.system.status.queryOptions(), refetchInterval });
+  const overview = useQuery({ ...trpc.overview.summary.queryOptions(), refetchInterval });
+  const data = overview.data;
   return (
     <>
       <h1>Overview</h1>
-      {status.error ? <p className="error">Could not load status: {status.error.message}</p> : null}
-      {status.data ? <StatusPanel status={status.data} /> : <p className="muted">Loading status…</p>}
+      <ViewToolbar view={view} lastUpdatedAt={overview.dataUpdatedAt || null} />
+      {data?.demo ? (
+        <Banner kind="demo" title="Demo cluster">
+          Loopscope is watching a simulated cluster that injects faults on a schedule (bursts, slow and failing reconciles, a hot key, a stuck
+          worker, leaked timers, sockets and promises). Point it at a real cluster with KUBECONFIG.
+        </Banner>
+      ) : null}
+      {status.data && !status.data.ready ? (
+        <Banner kind="degraded" title="Database unavailable">
+          {status.data.reason}
+        </Banner>
+      ) : null}
+      {data?.recorder?.degraded ? (
+        <Banner kind="degraded" title="Recording degraded">
+          Writes are failing ({data.recorder.lastError ?? "unknown error"}); {data.recorder.buffered} samples are buffered and will be written on
+          recovery.
+        </Banner>
+      ) : null}
+      {data?.recorder && data.recorder.dropped > 0 ? (
+        <Banner kind="dropped" title="Samples dropped">
+          {data.recorder.dropped} samples were dropped because the buffer was full while the database was unavailable.
+        </Banner>
+      ) : null}
+      {overview.error ? <p className="error">Could not load the overview: {overview.error.message}</p> : null}
+      <section aria-label="Controllers">
+        <h2>
+          Controllers{" "}
+          {data ? (
+            <span className="muted">
+              — {data.firingAlerts} firing alerts · {data.openAnomalies} open anomaly windows · {data.leakSuspects} leak suspects
+            </span>
+          ) : null}
+        </h2>
+        {!data && !overview.error ? <p className="muted">Loading controllers…</p> : null}
+        {data && data.controllers.length === 0 ? <p className="muted">No controllers yet: the runtime is starting or no source is configured.</p> : null}
+        <div className="controller-grid" data-testid="controller-grid">
+          {data?.controllers.map((c) => (
+            <ControllerCard
+              key={c.name}
+              name={c.name}
+              kind={c.kind}
+              health={c.health}
+              reasons={c.reasons}
+              depthPoints={c.depthPoints}
+              p99Points={c.p99Points}
+              workersBusy={c.workersBusy ?? 0}
+              workersMax={c.workersMax ?? 0}
+              firingAlerts={c.firingAlerts}
+              openAnomalies={c.openAnomalies}
+              leakSuspects={c.leakSuspects}
+              href={`/controllers/${encodeURIComponent(c.name)}`}
+            />
+          ))}
+        </div>
+      </section>
+      {status.data ? <StatusPanel status={status.data} /> : null}
     </>
+  );
+}
+
+export default function OverviewPage() {
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <Overview />
+    </Suspense>
   );
 }

@@ -39,7 +39,11 @@ export const configSchema = z.object({
   LOOPSCOPE_SOURCE: z.enum(["auto", "demo", "kubernetes", "none"]).default("auto"),
   LOOPSCOPE_DEMO_SCHEDULE: z.string().min(1).default("all"),
   LOOPSCOPE_DEMO_SEED: z.coerce.number().int().default(42),
+  LOOPSCOPE_DEMO_TIME_SCALE: z.coerce.number().min(0.01).max(1000).default(1),
   LOOPSCOPE_WATCH_KINDS: z.string().min(1).default("pods,deployments,nodes"),
+  LOOPSCOPE_WATCH_NAMESPACE: z.string().min(1).optional(),
+  LOOPSCOPE_WATCH_RESYNC: duration.default(600_000),
+  LOOPSCOPE_WATCH_STALL_AFTER: duration.default(300_000),
   LOOPSCOPE_WORKERS: z.coerce.number().int().min(1).max(1024).default(4),
   LOOPSCOPE_LEAK_GRACE: duration.default(30_000),
   LOOPSCOPE_LEAK_STACK_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
@@ -51,6 +55,7 @@ export const configSchema = z.object({
   LOOPSCOPE_PUBLIC_URL: z.string().url().optional(),
   LOOPSCOPE_ALLOW_PRIVATE_TARGETS: boolean.default(false),
   LOOPSCOPE_TARGETS_FILE: z.string().min(1).optional(),
+  LOOPSCOPE_TARGETS: z.string().min(1).optional(),
   LOOPSCOPE_SKIP_BUILD: boolean.default(false),
 });
 

@@ -1,0 +1,302 @@
+/**
+ * Leak tracker benchmark: overhead on a runtime-like reconcile and on a promise-heavy
+ * microbenchmark (tracker off vs default vs full capture vs deep mode), memory of
+ * tracking under 100,000 leaked timers, and the leak corpus (recall, false-positive
+ * rate, time to first finding) with the default grace and sampling.
+ *
+ *   node --import tsx bench/leaks.ts            (everything, ~3 min on 2 cores)
+ *   node --import tsx bench/leaks.ts --quick    (shorter rounds and corpus)
+ *
+ * The last line is one JSON object with the figures.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import http from "node:http";
+import { fileURLToPath } from "node:url";
+
+process.env.LOOPSCOPE_LOG_LEVEL ??= "warn";
+const { LeakTracker } = await import("../server/leaks/leak-tracker");
+const { runReconcile } = await import("../server/leaks/reconcile-settlement");
+const { Registry } = await import("prom-client");
+const { runCorpus } = await import("../test/leak-corpus/run-corpus");
+
+type Tracker = InstanceType<typeof LeakTracker>;
+const quick = process.argv.includes("--quick");
+const thisFile = fileURLToPath(import.meta.url);
+
+// ── memory probe (runs in a child process with --expose-gc) ───────────────────
+
+if (process.argv.includes("--memory-probe")) {
+  const withTracker = process.argv.includes("--with-tracker");
+  const maxTracked = Number(process.argv[process.argv.indexOf("--max-tracked") + 1]) || 50_000;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run the memory probe with --expose-gc");
+  const heap = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const tracker = withTracker ? new LeakTracker({ registry: new Registry(), maxTracked, graceMs: 0, countIntervalMs: 3_600_000, sampleIntervalMs: 3_600_000 }) : undefined;
+  await tracker?.start();
+  const before = heap();
+  const timers: NodeJS.Timeout[] = [];
+  await runReconcile({ controller: "flood", key: "default/flood", reconcileId: 1, startedAt: Date.now() }, async () => {
+    for (let i = 0; i < 100_000; i++) timers.push(setInterval(() => undefined, 3_600_000));
+  });
+  tracker?.sample();
+  tracker?.countResources();
+  const after = heap();
+  const status = tracker?.status();
+  console.log(JSON.stringify({ bytes: after - before, tracked: status?.tracked ?? 0, dropped: status?.dropped ?? 0, groups: status?.groups ?? 0 }));
+  for (const timer of timers) clearInterval(timer);
+  await tracker?.stop();
+  process.exit(0);
+}
+
+// ── a loopback API server in its own process (the controller's "API server") ──
+
+function startApiServer(): Promise<{ port: number; child: ChildProcess }> {
+  const script = `
+    const http = require("node:http");
+    const body = JSON.stringify({ kind: "Pod", metadata: { name: "web-1", namespace: "default", resourceVersion: "42" }, spec: { containers: [{ name: "app", image: "nginx" }] } });
+    const server = http.createServer((req, res) => { res.setHeader("content-type", "application/json"); res.end(body); });
+    server.keepAliveTimeout = 60000;
+    server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.stdout?.once("data", (data: Buffer) => resolve({ port: Number(data.toString().trim()), child }));
+    child.once("error", reject);
+  });
+}
+
+// ── overhead: runtime-like reconcile throughput ───────────────────────────────
+
+let reconcileIds = 0;
+
+function getJson(agent: http.Agent, port: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path: "/api/v1/namespaces/default/pods/web-1", agent }, (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve(JSON.parse(text)));
+      })
+      .on("error", reject);
+  });
+}
+
+/** A few awaits, a deadline timer that is cleared, and one loopback API call. */
+async function realisticReconcile(agent: http.Agent, port: number): Promise<void> {
+  await Promise.resolve();
+  const deadline = setTimeout(() => undefined, 10_000);
+  try {
+    const object = (await getJson(agent, port)) as { metadata: { resourceVersion: string } };
+    await Promise.resolve(object.metadata.resourceVersion);
+  } finally {
+    clearTimeout(deadline);
+  }
+  await Promise.resolve();
+}
+
+async function reconcileThroughput(ms: number, agent: http.Agent, port: number, workers = 4): Promise<number> {
+  let done = 0;
+  const endAt = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < endAt) {
+        reconcileIds += 1;
+        await runReconcile({ controller: "pods", key: `default/web-${reconcileIds % 50}`, reconcileId: reconcileIds, startedAt: Date.now() }, () =>
+          realisticReconcile(agent, port),
+        );
+        done += 1;
+      }
+    }),
+  );
+  return done / (ms / 1_000);
+}
+
+async function noop(): Promise<number> {
+  return 1;
+}
+
+/** Sequential `await noop()` inside one reconcile context: the worst case for promise hooks. */
+async function promiseThroughput(ms: number): Promise<number> {
+  let ops = 0;
+  const endAt = performance.now() + ms;
+  reconcileIds += 1;
+  await runReconcile({ controller: "micro", key: "k", reconcileId: reconcileIds, startedAt: Date.now() }, async () => {
+    while (performance.now() < endAt) {
+      for (let i = 0; i < 1_000; i++) ops += await noop();
+    }
+  });
+  return ops / (ms / 1_000);
+}
+
+type Condition = "off" | "default" | "full-capture" | "deep" | "deep+full-capture";
+const conditions: Condition[] = ["off", "default", "full-capture", "deep", "deep+full-capture"];
+
+/**
+ * Runs `run` with the tracker in `condition`. The tracker samples once per round (more
+ * often than its default 5 s), so the cost of sampling — and in deep mode of the full
+ * GC before judging promises — is part of the figure.
+ */
+async function withCondition<T>(condition: Condition, roundMs: number, run: () => Promise<T>): Promise<T> {
+  let tracker: Tracker | undefined;
+  if (condition !== "off") {
+    tracker = new LeakTracker({ registry: new Registry(), deepMode: condition.startsWith("deep"), sampleIntervalMs: Math.max(100, roundMs * 0.9) });
+    await tracker.start();
+    if (condition.endsWith("full-capture")) tracker.setFullCapture(60);
+  }
+  try {
+    return await run();
+  } finally {
+    await tracker?.stop();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Slice {
+  perSecond: number;
+  /** Main-process CPU microseconds per operation. */
+  cpuPerOp: number;
+}
+
+async function slice(condition: Condition, ms: number, run: (ms: number) => Promise<number>): Promise<Slice> {
+  return withCondition(condition, ms, async () => {
+    const cpu = process.cpuUsage();
+    const perSecond = await run(ms);
+    const used = process.cpuUsage(cpu);
+    return { perSecond, cpuPerOp: (used.user + used.system) / Math.max(1, perSecond * (ms / 1_000)) };
+  });
+}
+
+/**
+ * Paired comparison, robust to a shared, drifting machine: each condition runs in short
+ * slices right next to a tracker-off slice (alternating which goes first), and the
+ * ratio is the median of the per-pair throughput ratios. The CPU-time ratio (main
+ * process CPU per operation, off / condition) is printed alongside as a cross-check.
+ */
+async function measure(label: string, pairs: number, sliceMs: number, run: (ms: number) => Promise<number>, only: Condition[] = conditions) {
+  await slice("off", sliceMs, run); // warm-up
+  const result = new Map<Condition, { perSecond: number; ratio: number; cpuRatio: number }>();
+  const offSlices: Slice[] = [];
+  const rows: string[] = [];
+  for (const condition of only.filter((c) => c !== "off")) {
+    const ratios: number[] = [];
+    const own: Slice[] = [];
+    const base: Slice[] = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      const [first, second] = pair % 2 === 0 ? (["off", condition] as const) : ([condition, "off"] as const);
+      const a = await slice(first, sliceMs, run);
+      const b = await slice(second, sliceMs, run);
+      const [off, cond] = first === "off" ? [a, b] : [b, a];
+      ratios.push(cond.perSecond / off.perSecond);
+      own.push(cond);
+      base.push(off);
+    }
+    offSlices.push(...base);
+    const cpuRatio = median(base.map((s) => s.cpuPerOp)) / median(own.map((s) => s.cpuPerOp));
+    const entry = { perSecond: median(own.map((s) => s.perSecond)), ratio: median(ratios), cpuRatio };
+    result.set(condition, entry);
+    rows.push(
+      `  ${condition.padEnd(18)} ${entry.perSecond.toFixed(0).padStart(10)}/s   throughput ratio ${entry.ratio.toFixed(3)}   CPU ratio ${cpuRatio.toFixed(3)}   (${median(own.map((s) => s.cpuPerOp)).toFixed(1)} µs CPU/op)`,
+    );
+  }
+  const off = { perSecond: median(offSlices.map((s) => s.perSecond)), ratio: 1, cpuRatio: 1 };
+  result.set("off", off);
+  console.log(`\n${label}\n  (${pairs} paired ${sliceMs} ms slices per condition; ratio = median of condition / adjacent tracker-off slice)`);
+  console.log(`  ${"off (baseline)".padEnd(18)} ${off.perSecond.toFixed(0).padStart(10)}/s   (${median(offSlices.map((s) => s.cpuPerOp)).toFixed(1)} µs CPU/op)`);
+  for (const row of rows) console.log(row);
+  return result;
+}
+
+// ── memory under 100,000 leaked timers ────────────────────────────────────────
+
+function memoryProbe(args: string[]): { bytes: number; tracked: number; dropped: number; groups: number } {
+  const output = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", thisFile, "--memory-probe", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, LOOPSCOPE_LOG_LEVEL: "warn" },
+  });
+  return JSON.parse(output.trim().split("\n").pop() ?? "{}");
+}
+
+// ── main ──────────────────────────────────────────────────────────────────────
+
+const started = performance.now();
+const api = await startApiServer();
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+const pairs = quick ? 4 : 16;
+const reconcile = await measure("Runtime-like reconcile throughput (4 workers, 3 awaits + deadline timer + loopback HTTP GET)", pairs, 300, (ms) =>
+  reconcileThroughput(ms, agent, api.port),
+);
+const micro = await measure("Promise-heavy microbenchmark (sequential await noop() in a reconcile context)", pairs, quick ? 150 : 200, promiseThroughput, [
+  "off",
+  "default",
+  "deep",
+]);
+agent.destroy();
+api.child.kill();
+
+const baselineMemory = memoryProbe([]);
+const defaultMemory = memoryProbe(["--with-tracker", "--max-tracked", "50000"]);
+const uncappedMemory = memoryProbe(["--with-tracker", "--max-tracked", "200000"]);
+const trackerBytes = defaultMemory.bytes - baselineMemory.bytes;
+const perTracked = (uncappedMemory.bytes - baselineMemory.bytes) / Math.max(1, uncappedMemory.tracked);
+console.log("\nMemory: one reconcile leaks 100,000 intervals (heap after full GC, tracker minus no tracker)");
+console.log(`  no tracker           ${(baselineMemory.bytes / 1e6).toFixed(1)} MB for the leaked timers themselves`);
+console.log(
+  `  default (cap 50,000) +${(trackerBytes / 1e6).toFixed(1)} MB   tracked ${defaultMemory.tracked}, dropped ${defaultMemory.dropped}, groups ${defaultMemory.groups}`,
+);
+console.log(
+  `  cap 200,000          +${((uncappedMemory.bytes - baselineMemory.bytes) / 1e6).toFixed(1)} MB   tracked ${uncappedMemory.tracked} → ${perTracked.toFixed(0)} bytes per tracked resource`,
+);
+
+const corpusOptions = quick
+  ? { graceMs: 5_000, sampleIntervalMs: 1_000, reconcileEveryMs: 500, durationMs: 15_000, tailMs: 2_000 }
+  : { graceMs: 30_000, sampleIntervalMs: 5_000, reconcileEveryMs: 2_000, durationMs: 65_000, tailMs: 5_000 };
+console.log(
+  `\nLeak corpus (grace ${corpusOptions.graceMs / 1000} s, sample every ${corpusOptions.sampleIntervalMs / 1000} s, each scenario reconciles every ${corpusOptions.reconcileEveryMs / 1000} s for ${corpusOptions.durationMs / 1000} s, deep mode on, stack sample rate 0.1)`,
+);
+const corpus = await runCorpus({ ...corpusOptions, deepMode: true, stackSampleRate: 0.1 });
+const leaking = corpus.outcomes.filter((o) => o.leaks);
+const clean = corpus.outcomes.filter((o) => !o.leaks);
+for (const o of corpus.outcomes.filter((x) => x.leaks !== x.detected || (!x.leaks && x.blamedTypes.length > 0))) {
+  console.log(`  ${o.leaks ? "MISSED" : "FALSE POSITIVE"} ${o.name} (${o.reconciles} reconciles; blamed: ${o.blamedTypes.join(", ") || "-"})`);
+}
+const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
+console.log(
+  `  recall ${leaking.filter((o) => o.detected).length}/${leaking.length} = ${corpus.recall.toFixed(3)} (target ≥ 0.95)   false positives ${clean.filter((o) => o.blamedTypes.length > 0).length}/${clean.length} = ${corpus.falsePositiveRate.toFixed(3)} (target ≤ 0.02)`,
+);
+console.log(
+  `  time to first finding: median ${seconds(corpus.medianFirstFindingMs)} s, max ${seconds(corpus.maxFirstFindingMs)} s (target ≤ 60 s; the grace period alone is ${corpusOptions.graceMs / 1000} s)`,
+);
+console.log(`  tracker at the end: ${corpus.status.tracked} tracked, ${corpus.status.dropped} dropped, ${corpus.status.groups} groups`);
+console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
+
+const round3 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
+console.log(
+  JSON.stringify({
+    overhead_ratio_default: round3(reconcile.get("default")?.ratio),
+    overhead_ratio_full: round3(reconcile.get("deep+full-capture")?.ratio),
+    overhead_ratio_deep: round3(reconcile.get("deep")?.ratio),
+    overhead_ratio_full_capture: round3(reconcile.get("full-capture")?.ratio),
+    reconcile_throughput_off: Math.round(reconcile.get("off")?.perSecond ?? 0),
+    promise_micro_ratio_default: round3(micro.get("default")?.ratio),
+    promise_micro_ratio_deep: round3(micro.get("deep")?.ratio),
+    tracker_bytes_100k_leaks: trackerBytes,
+    tracker_bytes_per_tracked_resource: Math.round(perTracked),
+    corpus_recall: round3(corpus.recall),
+    corpus_false_positive_rate: round3(corpus.falsePositiveRate),
+    corpus_first_finding_median_s: seconds(corpus.medianFirstFindingMs),
+    corpus_first_finding_max_s: seconds(corpus.maxFirstFindingMs),
+    corpus_leaking_scenarios: leaking.length,
+    corpus_clean_scenarios: clean.length,
+  }),
+);
+process.exit(0);

@@ -1,0 +1,406 @@
+import { z } from "zod";
+import { decodePoints, encodePoints, type OffsetFn, RobustBaseline } from "./baseline";
+import { Seasonality } from "./seasonal";
+import { DEFAULT_SENSITIVITY, type Sensitivity, scoreFromZ, thresholdsFor } from "./sensitivity";
+
+/** The name recorded with every window this detector produces. */
+export const DETECTOR_NAME = "robust-seasonal-v1";
+
+export type Direction = "above" | "below";
+export type DirectionFilter = Direction | "both";
+
+/** Learned-state parameters; fixed for the life of a detector state (stored with it). */
+export interface DetectorParams {
+  /** Time span of the rolling baseline (level = median, spread = median deviation above and below)… */
+  windowMs: number;
+  /** …holding at most this many points… */
+  windowPoints: number;
+  /** …and at least this many, however old (sparse series). */
+  windowMinPoints: number;
+  /** Points to learn after a start or a long gap before points are scored. */
+  warmupPoints: number;
+  /** Minimum spread as a share of the expected value (flat series do not alarm on noise). */
+  relativeFloor: number;
+  /** Minimum spread in the series' own unit. */
+  absoluteFloor: number;
+  /** Minimum spread when every baseline value is a whole number (counts, depths, workers). */
+  integralFloor: number;
+  /** A gap longer than this (and than 10 usual intervals) forgets the short-term baseline (restarts, outages). */
+  gapResetMs: number;
+  /** A shift that persists this long becomes the new normal (Datadog "agile"-like). */
+  adaptAfterMs: number;
+  /** For this long after adapting, a return to the previous level is not an anomaly. */
+  memoryMs: number;
+  /** Learn daily/weekly profiles and use them once `minSeasons` seasons exist. */
+  seasonality: boolean;
+  minSeasons: number;
+}
+
+export const DEFAULT_DETECTOR_PARAMS: DetectorParams = {
+  windowMs: 60 * 60_000,
+  windowPoints: 720,
+  windowMinPoints: 60,
+  warmupPoints: 20,
+  relativeFloor: 0.02,
+  absoluteFloor: 1e-6,
+  integralFloor: 0.6,
+  gapResetMs: 15 * 60_000,
+  adaptAfterMs: 10 * 60_000,
+  memoryMs: 60 * 60_000,
+  seasonality: true,
+  minSeasons: 3,
+};
+
+/** Per-evaluation choices a user may change at any time without losing learned state. */
+export interface DetectorOptions {
+  sensitivity: Sensitivity;
+  /** Which deviations are reported; the other side scores 0 (it is still not learned as normal). */
+  direction: DirectionFilter;
+}
+
+export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = { sensitivity: DEFAULT_SENSITIVITY, direction: "both" };
+
+/** One input point with its score and the band it was expected in. */
+export interface ScoredPoint {
+  ts: number;
+  value: number;
+  /** 0 (as expected) … 1 (far outside). */
+  score: number;
+  /** Robust deviation in σ on the side the point fell (0 while learning). */
+  z: number;
+  direction: Direction;
+  /** Expected value and band; null while the baseline is still being learned. */
+  expected: number | null;
+  lower: number | null;
+  upper: number | null;
+}
+
+const pointsSchema = z
+  .object({ t0: z.number().nullable(), dt: z.array(z.number()), values: z.array(z.number()) })
+  .refine((p) => p.values.length === (p.t0 === null ? p.dt.length : p.dt.length + 1), { message: "timestamps and values differ in number" });
+const profileSchema = z.object({
+  visits: z.array(z.array(z.tuple([z.number(), z.number()]))),
+  open: z.number().nullable(),
+  n: z.number(),
+  su: z.number(),
+  suu: z.number(),
+  sv: z.number(),
+  suv: z.number(),
+});
+
+export const detectorStateSchema = z.object({
+  version: z.literal(1),
+  params: z.object({
+    windowMs: z.number().positive(),
+    windowPoints: z.number().int().min(5),
+    windowMinPoints: z.number().int().min(1),
+    warmupPoints: z.number().int().min(3),
+    relativeFloor: z.number().min(0),
+    absoluteFloor: z.number().min(0),
+    integralFloor: z.number().min(0),
+    gapResetMs: z.number().positive(),
+    adaptAfterMs: z.number().positive(),
+    memoryMs: z.number().min(0),
+    seasonality: z.boolean(),
+    minSeasons: z.number().int().min(1),
+  }),
+  lastTs: z.number().nullable(),
+  /** The last point with a finite value (gaps are measured from it). */
+  lastValueTs: z.number().nullable(),
+  /** Typical spacing of points (moving average), so gaps are judged relative to it. */
+  typicalDt: z.number().nullable(),
+  ready: z.boolean(),
+  baseline: pointsSchema,
+  shift: z
+    .object({ since: z.number(), direction: z.enum(["above", "below"]), normals: z.number().int(), points: pointsSchema })
+    .nullable(),
+  previous: z.object({ since: z.number(), returning: z.number().int(), points: pointsSchema }).nullable(),
+  seasonal: z.object({ daily: profileSchema, weekly: profileSchema }).nullable(),
+});
+
+/** The detector's learned state as plain JSON (stored in watched_series.state). */
+export type DetectorState = z.infer<typeof detectorStateSchema>;
+
+/** A run of out-of-band points in one direction that may turn out to be a level shift. */
+interface ShiftRun {
+  since: number;
+  direction: Direction;
+  normals: number;
+  ts: number[];
+  values: number[];
+}
+
+interface PreviousLevel {
+  since: number;
+  returning: number;
+  baseline: RobustBaseline;
+}
+
+interface Spread {
+  median: number;
+  up: number;
+  down: number;
+}
+
+/** Consecutive in-band points that end a shift run. */
+const RUN_BREAK_POINTS = 4;
+/** When a shift is accepted, the newest quarter of its points (at least 8) becomes the baseline. */
+const ACCEPTED_SHARE = 0.25;
+const MIN_ACCEPTED_POINTS = 8;
+/** Consecutive points back at the previous level that restore it. */
+const RETURN_POINTS = 3;
+/** A pause longer than this many typical intervals is a gap (if also longer than gapResetMs). */
+const GAP_INTERVALS = 10;
+/** Weight of the newest spacing in the typical-interval average. */
+const DT_SMOOTHING = 0.1;
+/** A side with n points has its spread widened by (1 + SMALL_SAMPLE / n). */
+const SMALL_SAMPLE = 3;
+const MAD_TO_SIGMA = 1.4826;
+/** Warm-up points this far (in σ) from the median are dropped once warm-up ends. */
+const WARMUP_PURGE_Z = 6;
+
+/**
+ * A streaming anomaly detector for one series. Each point gets a score in [0, 1] and
+ * the band it was expected in, from a robust baseline (rolling median and one-sided MADs of the
+ * recent normal points, with floors so flat series stay quiet) plus daily and weekly
+ * profiles once three seasons of history exist.
+ *
+ * Guarantees:
+ * - points outside the band are not learned as normal, so a short anomaly does not
+ *   widen the band; a shift that persists for `adaptAfterMs` becomes the new normal,
+ *   and a later return to the previous level within `memoryMs` is not an anomaly;
+ * - after a gap (no finite value for longer than `gapResetMs` and 10 usual intervals)
+ *   the short-term baseline is learned afresh (scores are 0 for `warmupPoints`
+ *   points), so restarts and outages do not alarm;
+ * - `toState()` → JSON → `AnomalyDetector.fromState()` continues exactly as the
+ *   original would have.
+ */
+export class AnomalyDetector {
+  readonly params: DetectorParams;
+  private lastTs: number | null;
+  private lastValueTs: number | null;
+  private typicalDt: number | null;
+  private ready: boolean;
+  private baseline: RobustBaseline;
+  private shift: ShiftRun | null;
+  private previous: PreviousLevel | null;
+  private readonly seasonal: Seasonality | null;
+  private readonly offset: OffsetFn;
+
+  constructor(params: Partial<DetectorParams> = {}, state?: DetectorState) {
+    this.params = state ? { ...state.params } : { ...DEFAULT_DETECTOR_PARAMS, ...params };
+    this.seasonal = this.params.seasonality ? new Seasonality(this.params.minSeasons, state?.seasonal ?? undefined) : null;
+    const seasonal = this.seasonal;
+    this.offset = seasonal ? (ts) => seasonal.offset(ts) : () => 0;
+    this.lastTs = state?.lastTs ?? null;
+    this.lastValueTs = state?.lastValueTs ?? null;
+    this.typicalDt = state?.typicalDt ?? null;
+    this.ready = state?.ready ?? false;
+    this.baseline = new RobustBaseline(this.params.windowPoints, this.params.windowMs, this.params.windowMinPoints, state ? decodePoints(state.baseline) : undefined, this.offset);
+    this.shift = state?.shift ? { since: state.shift.since, direction: state.shift.direction, normals: state.shift.normals, ...decodePoints(state.shift.points) } : null;
+    this.previous = state?.previous
+      ? {
+          since: state.previous.since,
+          returning: state.previous.returning,
+          baseline: new RobustBaseline(this.params.windowPoints, this.params.windowMs, this.params.windowMinPoints, decodePoints(state.previous.points), this.offset),
+        }
+      : null;
+  }
+
+  /** Restores a detector from stored JSON; throws a descriptive error when it is malformed. */
+  static fromState(json: unknown): AnomalyDetector {
+    const parsed = detectorStateSchema.safeParse(json);
+    if (!parsed.success) throw new Error(`invalid detector state: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return new AnomalyDetector({}, parsed.data);
+  }
+
+  /** The timestamp of the last point fed, or null. */
+  get lastTimestamp(): number | null {
+    return this.lastTs;
+  }
+
+  /** The timestamp of the last point with a finite value, or null. */
+  get lastValueTimestamp(): number | null {
+    return this.lastValueTs;
+  }
+
+  /** Which seasonal profiles are in use right now. */
+  get seasonality(): string {
+    return this.seasonal?.describe() ?? "off";
+  }
+
+  /**
+   * Scores the next point. Timestamps must strictly increase; a non-finite value is
+   * treated as missing (score 0, nothing learned).
+   */
+  step(ts: number, value: number, options: DetectorOptions = DEFAULT_DETECTOR_OPTIONS): ScoredPoint {
+    if (!Number.isFinite(ts)) throw new RangeError(`timestamp must be a finite number of ms, got ${ts}`);
+    if (this.lastTs !== null && ts <= this.lastTs) {
+      throw new RangeError(`timestamps must increase: ${new Date(ts).toISOString()} is not after ${new Date(this.lastTs).toISOString()}`);
+    }
+    if (!Number.isFinite(value)) {
+      this.lastTs = ts;
+      return unscored(ts, value);
+    }
+    if (this.lastValueTs !== null) {
+      const dt = ts - this.lastValueTs;
+      if (this.isGap(dt)) this.forgetShortTerm();
+      else this.typicalDt = this.typicalDt === null ? dt : this.typicalDt + DT_SMOOTHING * (dt - this.typicalDt);
+    }
+    this.lastTs = ts;
+    this.lastValueTs = ts;
+
+    if (this.seasonal?.advance(ts)) {
+      this.baseline.rebuild(this.offset);
+      this.previous?.baseline.rebuild(this.offset);
+    }
+    const seasonalOffset = this.offset(ts);
+    const y = value - seasonalOffset;
+    const point = this.ready ? this.score(ts, value, y, seasonalOffset, options) : this.learn(ts, value, y, seasonalOffset);
+    this.seasonal?.add(ts, value);
+    return point;
+  }
+
+  private learn(ts: number, value: number, y: number, seasonalOffset: number): ScoredPoint {
+    this.baseline.add(ts, value, y);
+    if (this.baseline.size >= this.params.warmupPoints) {
+      // A restart often leaves one absurd first point (a counter reset seen as a rate).
+      const spread = this.spreadOf(this.baseline, seasonalOffset);
+      const m = spread.median;
+      this.baseline.removeWhere((v) => v - m > WARMUP_PURGE_Z * spread.up || m - v > WARMUP_PURGE_Z * spread.down, this.offset);
+      this.ready = true;
+    }
+    return unscored(ts, value);
+  }
+
+  private score(ts: number, value: number, y: number, seasonalOffset: number, options: DetectorOptions): ScoredPoint {
+    const zBand = thresholdsFor(options.sensitivity).z;
+    const spread = this.spreadOf(this.baseline, seasonalOffset);
+    const direction: Direction = y >= spread.median ? "above" : "below";
+    const z = direction === "above" ? (y - spread.median) / spread.up : (spread.median - y) / spread.down;
+    let effectiveZ = z;
+    let returning = false;
+
+    if (this.previous && ts - this.previous.since > this.params.memoryMs) this.previous = null;
+    if (this.previous && z >= zBand) {
+      const old = this.spreadOf(this.previous.baseline, seasonalOffset);
+      const zOld = y >= old.median ? (y - old.median) / old.up : (old.median - y) / old.down;
+      if (zOld < zBand) {
+        effectiveZ = Math.min(z, zOld);
+        returning = true;
+      }
+    }
+
+    if (returning && this.previous) {
+      this.previous.baseline.add(ts, value, y);
+      this.previous.returning += 1;
+      if (this.previous.returning >= RETURN_POINTS) {
+        this.baseline = this.previous.baseline;
+        this.previous = null;
+        this.shift = null;
+      }
+    } else if (effectiveZ < zBand) {
+      if (this.previous) this.previous.returning = 0;
+      this.baseline.add(ts, value, y);
+      if (this.shift) {
+        this.shift.normals += 1;
+        if (this.shift.normals >= RUN_BREAK_POINTS) this.shift = null;
+      }
+    } else {
+      if (this.previous) this.previous.returning = 0;
+      this.extendShift(ts, value, direction);
+    }
+
+    const expected = spread.median + seasonalOffset;
+    const shown = options.direction === "both" || options.direction === direction;
+    return {
+      ts,
+      value,
+      score: shown ? scoreFromZ(effectiveZ) : 0,
+      z: effectiveZ,
+      direction,
+      expected,
+      lower: expected - zBand * spread.down,
+      upper: expected + zBand * spread.up,
+    };
+  }
+
+  private extendShift(ts: number, value: number, direction: Direction): void {
+    if (!this.shift || this.shift.direction !== direction) {
+      this.shift = { since: ts, direction, normals: 0, ts: [], values: [] };
+    }
+    const run = this.shift;
+    run.normals = 0;
+    run.ts.push(ts);
+    run.values.push(value);
+    if (run.ts.length > this.params.windowPoints) {
+      run.ts.shift();
+      run.values.shift();
+    }
+    if (ts - run.since >= this.params.adaptAfterMs && run.ts.length >= MIN_ACCEPTED_POINTS) {
+      // The shift has lasted: it is the new normal. Keep the old level to recognise a return.
+      // Only the latest part of the run describes the new level (a ramp's start does not).
+      const keep = Math.max(MIN_ACCEPTED_POINTS, Math.ceil(run.ts.length * ACCEPTED_SHARE));
+      this.previous = { since: ts, returning: 0, baseline: this.baseline };
+      this.baseline = new RobustBaseline(this.params.windowPoints, this.params.windowMs, this.params.windowMinPoints, { ts: run.ts.slice(-keep), values: run.values.slice(-keep) }, this.offset);
+      this.shift = null;
+    }
+  }
+
+  /** Level and one-sided spreads (in σ units) of a baseline, floored so tiny noise is never anomalous. */
+  private spreadOf(baseline: RobustBaseline, seasonalOffset: number): Spread {
+    const median = baseline.median();
+    const p = this.params;
+    const floor = Math.max(
+      p.relativeFloor * Math.abs(median + seasonalOffset),
+      p.absoluteFloor,
+      baseline.allIntegral() ? p.integralFloor : 0,
+      Number.MIN_VALUE,
+    );
+    const above = baseline.aboveSpread(median);
+    const below = baseline.belowSpread(median);
+    // Few points give noisy estimates: widen an estimate made from few points (not the floor).
+    const up = Math.max(MAD_TO_SIGMA * above.spread * (1 + SMALL_SAMPLE / Math.max(1, above.count)), floor);
+    const down = Math.max(MAD_TO_SIGMA * below.spread * (1 + SMALL_SAMPLE / Math.max(1, below.count)), floor);
+    return { median, up, down };
+  }
+
+  /** Whether a pause of `dt` ms before the next point is long enough to relearn the baseline. */
+  isGap(dt: number): boolean {
+    return dt > Math.max(this.params.gapResetMs, GAP_INTERVALS * (this.typicalDt ?? 0));
+  }
+
+  private forgetShortTerm(): void {
+    this.baseline.clear();
+    this.ready = false;
+    this.shift = null;
+    this.previous = null;
+  }
+
+  /** The learned state as plain JSON. */
+  toState(): DetectorState {
+    return {
+      version: 1,
+      params: { ...this.params },
+      lastTs: this.lastTs,
+      lastValueTs: this.lastValueTs,
+      typicalDt: this.typicalDt,
+      ready: this.ready,
+      baseline: stored(this.baseline),
+      shift: this.shift
+        ? { since: this.shift.since, direction: this.shift.direction, normals: this.shift.normals, points: encodePoints(this.shift.ts, this.shift.values) }
+        : null,
+      previous: this.previous ? { since: this.previous.since, returning: this.previous.returning, points: stored(this.previous.baseline) } : null,
+      seasonal: this.seasonal?.toState() ?? null,
+    };
+  }
+}
+
+function stored(baseline: RobustBaseline) {
+  const { ts, values } = baseline.toState();
+  return encodePoints(ts, values);
+}
+
+function unscored(ts: number, value: number): ScoredPoint {
+  return { ts, value, score: 0, z: 0, direction: "above", expected: null, lower: null, upper: null };
+}

@@ -1,0 +1,32 @@
+/**
+ * Replaced functions and how to put them back. `restoreAll` reinstates every original
+ * whose slot still holds our wrapper; if someone wrapped ours in the meantime, the slot
+ * is left alone and our wrapper passes calls straight through (`active` is false), so
+ * uninstalling is always safe.
+ */
+export class PatchSet {
+  /** False once restored: wrappers still reachable from elsewhere stop recording. */
+  active = true;
+  private readonly restores: (() => void)[] = [];
+
+  /** Puts `wrapper` in `owner[key]`, carrying over the original's extra properties (e.g. util.promisify.custom). */
+  replace<T extends object, K extends keyof T>(owner: T, key: K, wrapper: T[K]): void {
+    const original = owner[key];
+    if (typeof original === "function" && typeof wrapper === "function") {
+      for (const prop of Reflect.ownKeys(original)) {
+        if (prop === "length" || prop === "name" || prop === "prototype") continue;
+        const descriptor = Object.getOwnPropertyDescriptor(original, prop);
+        if (descriptor) Object.defineProperty(wrapper, prop, descriptor);
+      }
+    }
+    owner[key] = wrapper;
+    this.restores.push(() => {
+      if (owner[key] === wrapper) owner[key] = original;
+    });
+  }
+
+  restoreAll(): void {
+    this.active = false;
+    while (this.restores.length > 0) this.restores.pop()!();
+  }
+}

@@ -1,0 +1,730 @@
+import type { Registry } from "prom-client";
+import type { LoopscopeConfig } from "../config";
+import type { BackgroundService } from "../lifecycle/service-set";
+import { log } from "../log";
+import { metricsRegistry } from "../metrics/registry";
+import { type ReconcileContext, reconcileContext } from "../runtime/context";
+import { ActiveResourceHistory, type ResourceCountPoint } from "./active-resource-history";
+import { captureCreationStack, formatFrames, projectFrames, stackSignature } from "./creation-stack";
+import { type GroupDiff, type GroupSnapshot, GroupSnapshots } from "./group-snapshots";
+import { collectGarbage } from "./garbage-collection";
+import { installInterception } from "./interception/install";
+import type { PendingResource, ResourceSink } from "./interception/resource-sink";
+import { type GroupObservation, type GroupPoint, type LeakGroup, LeakGroups, LeakingControllers } from "./leak-groups";
+import { LeakMetrics, type SuspectCount } from "./leak-metrics";
+import { type LeakTrend, leakTrend } from "./leak-trend";
+import { livenessOf } from "./liveness";
+import { type PromiseSink, PromiseTracking } from "./promise-tracking";
+import { reconcileSettled, runReconcile, settledAt } from "./reconcile-settlement";
+import { ResourceTable, UNATTRIBUTED } from "./resource-table";
+import { TRACKER_ONLY_TYPES, type TrackedType } from "./resource-types";
+import { TrackedResource } from "./tracked-resource";
+
+// The tracker's own timers must not go through its interception.
+const realSetInterval = globalThis.setInterval;
+const realClearInterval = globalThis.clearInterval;
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+
+export interface LeakTrackerOptions {
+  /** How long a resource may outlive its settled reconcile before it counts as leaked (default 30 s). */
+  graceMs?: number;
+  /**
+   * Share of reconciles whose resources get a creation stack (default 0.1); promises in
+   * deep mode are sampled at a tenth of it. Full capture and auto-capture override it.
+   */
+  stackSampleRate?: number;
+  /** Most resources tracked at once (default 50,000); the rest are counted as dropped. */
+  maxTracked?: number;
+  /** Most of those created outside any reconcile (default a tenth of maxTracked). */
+  maxUnattributed?: number;
+  /** Active-resource counting period (default 1 s). */
+  countIntervalMs?: number;
+  /** Suspect sampling period (default 5 s). */
+  sampleIntervalMs?: number;
+  /** Consecutive growing samples before a group is a suspect (default 3). */
+  growthSamples?: number;
+  /** Diff snapshot period (default 1 min) and how many are kept (default 1440). */
+  snapshotIntervalMs?: number;
+  snapshotCapacity?: number;
+  /** Count history kept per group (default 720 samples). */
+  groupHistoryCapacity?: number;
+  maxGroups?: number;
+  /** Only frames under this directory are the project's own (default: the working directory). */
+  projectRoot?: string;
+  /** Where the metrics go (default the shared metricsRegistry()); null for none. */
+  registry?: Registry | null;
+  /** Start in deep mode (promises tracked through async_hooks); default false. */
+  deepMode?: boolean;
+  /**
+   * Capture every stack of a controller that has a suspect without a sampled stack,
+   * until a sampled suspect of that type appears (default true): leaking controllers
+   * get their stacks, the rest keep the sampled cost.
+   */
+  autoCapture?: boolean;
+  /**
+   * Deep mode: pending promises are judged at most this often (default: every sample),
+   * each time right after a full garbage collection, so unreachable never-settling
+   * promises (garbage, not leaks) are not counted.
+   */
+  promiseGcIntervalMs?: number;
+  /** The clock, for tests. Settlement times are taken with Date.now(). */
+  now?: () => number;
+}
+
+export interface LeakGroupSummary {
+  id: string;
+  type: TrackedType;
+  attributed: boolean;
+  /**
+   * Blamed on its controllers: created by reconciles, with live members, and either the
+   * group itself or its controller's count of leaking reconciles kept growing across the
+   * required consecutive samples (see `suspectBecause`).
+   */
+  suspect: boolean;
+  suspectBecause: "group-growth" | "controller-growth" | null;
+  /** The group's own count kept growing across the required consecutive samples. */
+  growing: boolean;
+  /** Live resources in the group past their grace period at the last sample. */
+  count: number;
+  maxCount: number;
+  firstSeen: number;
+  lastSeen: number;
+  growingSince: number | null;
+  growthPerMinute: number;
+  controllers: { controller: string; count: number }[];
+  sampleKeys: string[];
+  stackSampled: boolean;
+  /** Project frames, innermost first ("fn (file:line:col)"). */
+  stack: string[];
+  topFrame: string | null;
+}
+
+export interface LeakGroupDetail extends LeakGroupSummary {
+  history: GroupPoint[];
+  trend: LeakTrend;
+}
+
+export interface LeakDiffEntry {
+  group: LeakGroupSummary | null;
+  id: string;
+  type: TrackedType;
+  attributed: boolean;
+  topFrame: string | null;
+  before: number;
+  after: number;
+  delta: number;
+}
+
+export interface LeakTrackerStatus {
+  installed: boolean;
+  running: boolean;
+  deepMode: boolean;
+  fullCaptureUntil: number | null;
+  stackSampleRate: number;
+  effectiveStackSampleRate: number;
+  /** Controllers whose every stack is captured because they have a suspect without one. */
+  autoCaptureControllers: string[];
+  graceMs: number;
+  sampleIntervalMs: number;
+  growthSamples: number;
+  tracked: number;
+  unattributedTracked: number;
+  maxTracked: number;
+  dropped: number;
+  droppedByController: { controller: string; dropped: number }[];
+  groups: number;
+  suspects: number;
+  /** Controllers whose settled reconciles still hold live resources past the grace period. */
+  leakingControllers: { controller: string; leakingReconciles: number; growing: boolean }[];
+  lastSampleAt: number | null;
+}
+
+declare module "../service-registry" {
+  interface ServiceMap {
+    leaks: LeakTracker;
+  }
+}
+
+type Holder = { __loopscopeInstalledLeakTracker?: LeakTracker };
+/** Ids of intercepted resources: negative (promises use their positive async id), unique per process. */
+let nextInterceptedId = 0;
+/** On a tracked timer: its table id, so clearing it forgets it at once. */
+const TRACKED_ID = Symbol("loopscope.trackedId");
+/** Per-reconcile stack-capture decision, kept on the context object (cheaper than a WeakMap). */
+const CAPTURE_STACKS = Symbol("loopscope.captureStacks");
+const MAX_KEYS_PER_OBSERVATION = 10;
+/** Promise stacks are sampled at this fraction of the handle rate. */
+const PROMISE_RATE_FACTOR = 0.1;
+/** At the cap, a sweep for dead entries is tried at most this often before dropping. */
+const RESCUE_SWEEP_EVERY_MS = 100;
+
+/**
+ * Async-handle leak tracker: Node's goroutine-leak detector, attributed to the
+ * reconcile that leaked. Guarantees:
+ * - always-on mode uses plain wrappers (no async_hooks) around timers, sockets,
+ *   servers, child processes and file opens, and records only what a reconcile
+ *   creates (plus a capped sample of the rest, as "unattributed");
+ * - a resource is held against its reconcile only when still alive `graceMs` after
+ *   that reconcile settled, and a group only becomes a suspect when it keeps growing
+ *   across `growthSamples` consecutive samples;
+ * - memory is bounded (table cap, group cap, fixed histories); over-cap resources are
+ *   counted, never stored;
+ * - `stop()` restores every patched function.
+ * One tracker can be installed per process.
+ */
+export class LeakTracker implements BackgroundService {
+  readonly name = "leaks";
+  readonly graceMs: number;
+  readonly sampleIntervalMs: number;
+  readonly countIntervalMs: number;
+  readonly growthSamples: number;
+  readonly baseStackSampleRate: number;
+
+  private readonly table: ResourceTable;
+  private readonly groups: LeakGroups;
+  private readonly leakingControllers: LeakingControllers;
+  private readonly snapshots: GroupSnapshots;
+  private readonly history = new ActiveResourceHistory();
+  private readonly promises: PromiseTracking;
+  private readonly projectRoot: string;
+  private readonly registry: Registry | null;
+  private readonly now: () => number;
+  private readonly seenHandles = new WeakSet<object>();
+  private hotControllers = new Set<string>();
+  private readonly autoCapture: boolean;
+  private metrics: LeakMetrics | undefined;
+  private uninstallInterception: (() => void) | undefined;
+  private countTimer: NodeJS.Timeout | undefined;
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private fullCaptureTimer: NodeJS.Timeout | undefined;
+  private deepModeWanted: boolean;
+  private captureRate: number;
+  private fullCaptureUntil: number | undefined;
+  private lastRescueSweep = Number.NEGATIVE_INFINITY;
+  private lastSampleAt: number | undefined;
+  private latestSnapshot: GroupSnapshot | undefined;
+  private tickFailureLogged = false;
+  /** PROMISE entries at the last sweep (deep mode collects garbage before judging them). */
+  private trackedPromises = 0;
+  private readonly promiseGcIntervalMs: number;
+  private lastPromiseJudgement = Number.NEGATIVE_INFINITY;
+
+  constructor(options: LeakTrackerOptions = {}) {
+    this.graceMs = options.graceMs ?? 30_000;
+    this.baseStackSampleRate = clampRate(options.stackSampleRate ?? 0.1);
+    this.captureRate = this.baseStackSampleRate;
+    const maxTracked = options.maxTracked ?? 50_000;
+    this.table = new ResourceTable(maxTracked, options.maxUnattributed ?? Math.max(100, Math.floor(maxTracked / 10)));
+    this.countIntervalMs = options.countIntervalMs ?? 1_000;
+    this.sampleIntervalMs = options.sampleIntervalMs ?? 5_000;
+    this.growthSamples = options.growthSamples ?? 3;
+    this.groups = new LeakGroups({
+      growthSamples: this.growthSamples,
+      historyCapacity: options.groupHistoryCapacity ?? 720,
+      maxGroups: options.maxGroups ?? 1_000,
+      retentionMs: Math.max(600_000, this.sampleIntervalMs * 10),
+    });
+    this.leakingControllers = new LeakingControllers(this.growthSamples);
+    this.snapshots = new GroupSnapshots(options.snapshotCapacity ?? 1_440, options.snapshotIntervalMs ?? 60_000);
+    this.projectRoot = options.projectRoot ?? process.cwd();
+    this.registry = options.registry === undefined ? metricsRegistry() : options.registry;
+    this.now = options.now ?? Date.now;
+    this.deepModeWanted = options.deepMode ?? false;
+    this.autoCapture = options.autoCapture ?? true;
+    this.promiseGcIntervalMs = options.promiseGcIntervalMs ?? this.sampleIntervalMs;
+    this.promises = new PromiseTracking(this.promiseSink);
+  }
+
+  /** A tracker configured from Loopscope's environment (LOOPSCOPE_LEAK_*). */
+  static fromConfig(config: LoopscopeConfig, options: LeakTrackerOptions = {}): LeakTracker {
+    return new LeakTracker({
+      graceMs: config.LOOPSCOPE_LEAK_GRACE,
+      stackSampleRate: config.LOOPSCOPE_LEAK_STACK_SAMPLE_RATE,
+      maxTracked: config.LOOPSCOPE_LEAK_MAX_TRACKED,
+      ...options,
+    });
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────────
+
+  get installed(): boolean {
+    return this.uninstallInterception !== undefined;
+  }
+
+  /** Starts intercepting (and deep mode, if wanted). Throws if another tracker is installed. */
+  install(): void {
+    if (this.uninstallInterception) return;
+    const holder = globalThis as Holder;
+    const other = holder.__loopscopeInstalledLeakTracker;
+    if (other && other !== this) {
+      throw new Error("Another LeakTracker is already installed in this process; stop or uninstall it first (only one can intercept timers and sockets).");
+    }
+    holder.__loopscopeInstalledLeakTracker = this;
+    checkTimerLiveness();
+    this.uninstallInterception = installInterception(this.sink);
+    if (this.deepModeWanted) this.promises.enable();
+  }
+
+  /** Restores every patched function, leaves deep mode, and forgets tracked resources. */
+  uninstall(): void {
+    this.promises.disable();
+    this.uninstallInterception?.();
+    this.uninstallInterception = undefined;
+    const holder = globalThis as Holder;
+    if (holder.__loopscopeInstalledLeakTracker === this) holder.__loopscopeInstalledLeakTracker = undefined;
+    this.table.clear();
+  }
+
+  /** Installs, registers the metrics, and samples on its own timers (unref'd). */
+  async start(): Promise<void> {
+    this.install();
+    if (this.registry && !this.metrics) this.metrics = new LeakMetrics(this.registry);
+    this.countResources();
+    this.countTimer ??= realSetInterval(() => this.safely(() => this.countResources()), this.countIntervalMs).unref();
+    this.sampleTimer ??= realSetInterval(() => this.safely(() => this.sample()), this.sampleIntervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    realClearInterval(this.countTimer);
+    realClearInterval(this.sampleTimer);
+    realClearTimeout(this.fullCaptureTimer);
+    this.countTimer = this.sampleTimer = this.fullCaptureTimer = undefined;
+    this.metrics?.unregister();
+    this.metrics = undefined;
+    this.uninstall();
+  }
+
+  // ── reconcile settlement (the controller's side) ─────────────────────────────
+
+  /** Runs `fn` as reconcile `ctx` and records when it settles; use instead of reconcileContext.run. */
+  trackReconcile<T>(ctx: ReconcileContext, fn: () => Promise<T> | T): Promise<T> {
+    return runReconcile(ctx, fn);
+  }
+
+  /** For controllers that run the context themselves: call when the reconcile settles. */
+  reconcileSettled(ctx: ReconcileContext): void {
+    reconcileSettled(ctx);
+  }
+
+  // ── operator switches ────────────────────────────────────────────────────────
+
+  get deepMode(): boolean {
+    return this.deepModeWanted;
+  }
+
+  /** Switches promise tracking (async_hooks) on or off at run time. */
+  setDeepMode(enabled: boolean): void {
+    this.deepModeWanted = enabled;
+    if (!this.installed) return;
+    if (enabled) this.promises.enable();
+    else {
+      this.promises.disable();
+      this.table.deleteWhere((r) => r.type === "PROMISE");
+    }
+    log.info({ deepMode: enabled }, "leak tracker deep mode switched");
+  }
+
+  /** Captures every creation stack for `minutes` (0 ends it now); returns when it ends (null if off). */
+  setFullCapture(minutes: number): number | null {
+    realClearTimeout(this.fullCaptureTimer);
+    this.fullCaptureTimer = undefined;
+    if (!(minutes > 0)) {
+      this.fullCaptureUntil = undefined;
+      this.captureRate = this.baseStackSampleRate;
+      return null;
+    }
+    const durationMs = Math.round(minutes * 60_000);
+    this.fullCaptureUntil = this.now() + durationMs;
+    this.captureRate = 1;
+    this.fullCaptureTimer = realSetTimeout(() => this.setFullCapture(0), durationMs).unref();
+    log.info({ minutes }, "leak tracker full stack capture on");
+    return this.fullCaptureUntil;
+  }
+
+  // ── sampling ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Counts live resources by type (process.getActiveResourcesInfo() plus the
+   * tracker's own types), records the point, updates the gauge, and drops tracked
+   * resources that are gone. Runs every second when started.
+   */
+  countResources(): ResourceCountPoint {
+    const now = this.now();
+    if (this.fullCaptureUntil !== undefined && now >= this.fullCaptureUntil) this.setFullCapture(0);
+    const trackerCounts = this.sweep(now);
+    this.trackedPromises = trackerCounts.PROMISE ?? 0;
+    const counts: Record<string, number> = {};
+    for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+    for (const type of TRACKER_ONLY_TYPES) if (trackerCounts[type]) counts[type] = trackerCounts[type];
+    const point = { t: now, counts };
+    this.history.record(point);
+    this.metrics?.setActiveResources(counts);
+    this.metrics?.setTracking(this.table.size, this.table.dropped);
+    return point;
+  }
+
+  /**
+   * One suspect sample: groups the resources still alive a grace period after their
+   * reconcile settled (or after creation, for unattributed ones) by type and creation
+   * stack, updates each group's growth run, the suspects gauge and the diff snapshots.
+   */
+  sample(): void {
+    const now = this.now();
+    // Pending promises are only judged right after a full collection (unreachable ones
+    // are garbage, not leaks), which is rate-limited; in between, their groups keep their counts.
+    const judgePromises = now - this.lastPromiseJudgement >= this.promiseGcIntervalMs;
+    if (judgePromises) {
+      this.lastPromiseJudgement = now;
+      if (this.deepModeWanted && this.trackedPromises > 0) collectGarbage();
+    }
+    const observations = new Map<string, GroupObservation>();
+    const leakingReconciles = new Map<string, Set<number>>();
+    for (const resource of this.table.values()) {
+      if (resource.type === "PROMISE" && !judgePromises) continue;
+      const state = livenessOf(resource, now, this.graceMs);
+      if (state === "gone") {
+        this.table.delete(resource.id);
+        continue;
+      }
+      if (state === "exempt" || !this.isOverdue(resource, now)) continue;
+      if (resource.type === "FileDescriptor" && livenessOf(resource, now, this.graceMs, true) === "gone") {
+        this.table.delete(resource.id);
+        continue;
+      }
+      this.observe(observations, resource);
+      const context = resource.context;
+      if (context && resource.type !== "PROMISE") {
+        const reconciles = leakingReconciles.get(context.controller) ?? new Set<number>();
+        reconciles.add(context.reconcileId);
+        leakingReconciles.set(context.controller, reconciles);
+      }
+    }
+    this.groups.observe(now, observations, judgePromises ? undefined : (d) => d.type === "PROMISE");
+    this.leakingControllers.observe(new Map([...leakingReconciles].map(([controller, ids]) => [controller, ids.size])));
+    const counts = new Map<string, { descriptor: LeakGroup["descriptor"]; count: number }>();
+    const suspects = new Map<string, SuspectCount>();
+    for (const group of this.groups.all()) {
+      if (group.count > 0) counts.set(group.descriptor.key, { descriptor: group.descriptor, count: group.count });
+      if (!this.suspectReason(group)) continue;
+      for (const [controller, count] of group.controllers) {
+        if (count === 0) continue;
+        const id = `${controller}\u0000${group.descriptor.type}`;
+        const row = suspects.get(id) ?? { controller, type: group.descriptor.type, count: 0 };
+        row.count += count;
+        suspects.set(id, row);
+      }
+    }
+    this.updateHotControllers();
+    this.latestSnapshot = { t: now, counts };
+    this.snapshots.offer(this.latestSnapshot);
+    this.metrics?.setSuspects([...suspects.values()]);
+    this.lastSampleAt = now;
+  }
+
+  // ── queries ──────────────────────────────────────────────────────────────────
+
+  /** Current suspect groups, largest first. */
+  suspects(): LeakGroupSummary[] {
+    return this.summaries((g) => this.suspectReason(g) !== null);
+  }
+
+  /** Groups of resources created outside any reconcile (never blamed on a controller). */
+  unattributed(): LeakGroupSummary[] {
+    return this.summaries((g) => !g.descriptor.attributed && g.count > 0);
+  }
+
+  /** Every group with live members, suspect or not. */
+  groupList(): LeakGroupSummary[] {
+    return this.summaries((g) => g.count > 0);
+  }
+
+  /** One group with its count history and trend test; undefined if unknown. */
+  group(id: string): LeakGroupDetail | undefined {
+    const group = this.groups.get(id);
+    if (!group) return undefined;
+    const history = group.history.toArray();
+    return { ...this.summarize(group), history, trend: leakTrend(history.map((p) => ({ t: p.t, value: p.count }))) };
+  }
+
+  /** What grew between `from` and `to` (ms since epoch), the pprof `-base` view. */
+  diff(from: number, to: number): { from: number; to: number; grown: LeakDiffEntry[] } {
+    const result: GroupDiff = this.snapshots.diff(from, to, this.latestSnapshot);
+    return {
+      from: result.from,
+      to: result.to,
+      grown: result.grown.map(({ descriptor, before, after, delta }) => {
+        const group = this.groups.get(descriptor.id);
+        return {
+          group: group ? this.summarize(group) : null,
+          id: descriptor.id,
+          type: descriptor.type,
+          attributed: descriptor.attributed,
+          topFrame: formatFrames(descriptor.frames)[0] ?? null,
+          before,
+          after,
+          delta,
+        };
+      }),
+    };
+  }
+
+  /** Active-resource counts since `since` (ms since epoch), oldest first. */
+  activeResources(since = 0): ResourceCountPoint[] {
+    return this.history.query(since);
+  }
+
+  status(): LeakTrackerStatus {
+    const groups = this.groups.all();
+    return {
+      installed: this.installed,
+      running: this.countTimer !== undefined,
+      deepMode: this.deepModeWanted,
+      fullCaptureUntil: this.fullCaptureUntil ?? null,
+      stackSampleRate: this.baseStackSampleRate,
+      effectiveStackSampleRate: this.captureRate,
+      autoCaptureControllers: [...this.hotControllers],
+      graceMs: this.graceMs,
+      sampleIntervalMs: this.sampleIntervalMs,
+      growthSamples: this.growthSamples,
+      tracked: this.table.size,
+      unattributedTracked: this.table.unattributed,
+      maxTracked: this.table.capacity,
+      dropped: this.table.dropped,
+      droppedByController: [...this.table.droppedByController()].map(([controller, dropped]) => ({ controller, dropped })),
+      groups: groups.length,
+      suspects: groups.filter((g) => this.suspectReason(g) !== null).length,
+      leakingControllers: this.leakingControllers.list(),
+      lastSampleAt: this.lastSampleAt ?? null,
+    };
+  }
+
+  // ── recording (called from the interceptors and the promise hook) ───────────
+
+  private readonly sink: ResourceSink = {
+    created: (type, handle, creator) => {
+      const context = reconcileContext.getStore();
+      if (context === undefined && !this.sampleUnattributed(type)) return;
+      if (type !== "Timeout" && type !== "Immediate") {
+        // Sockets and servers can be connected/listened more than once; track the object once.
+        if (this.seenHandles.has(handle)) return;
+        this.seenHandles.add(handle);
+      }
+      if (!this.ensureRoom(context)) return;
+      const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
+      nextInterceptedId -= 1;
+      if (type === "Timeout" || type === "Immediate") (handle as Record<symbol, unknown>)[TRACKED_ID] = nextInterceptedId;
+      this.table.add(new TrackedResource(nextInterceptedId, type, this.now(), context, handle, -1, stack));
+    },
+    released: (handle) => {
+      if (typeof handle !== "object" || handle === null) return;
+      const id = (handle as Record<symbol, unknown>)[TRACKED_ID];
+      if (typeof id === "number") this.table.delete(id);
+    },
+    begin: (type, creator): PendingResource | undefined => {
+      const context = reconcileContext.getStore();
+      if (context === undefined && !this.sampleUnattributed(type)) return undefined;
+      const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
+      return { type, context, stack };
+    },
+    complete: (pending, handle, fd) => {
+      if (!this.ensureRoom(pending.context)) return;
+      nextInterceptedId -= 1;
+      this.table.add(new TrackedResource(nextInterceptedId, pending.type, this.now(), pending.context, handle, fd, pending.stack));
+    },
+    descriptorClosed: (fd) => this.table.deleteFd(fd),
+  };
+
+  private readonly promiseSink: PromiseSink = {
+    promiseCreated: (asyncId, promise, hook) => {
+      const context = reconcileContext.getStore();
+      if (context === undefined || !this.ensureRoom(context)) return;
+      // Promises outnumber handles 10–100 to 1, so they are sampled ten times more sparsely;
+      // a controller with an unsampled promise suspect gets every stack (auto-capture).
+      const capture = this.captureRate >= 1 || this.hotControllers.has(context.controller) || Math.random() < this.captureRate * PROMISE_RATE_FACTOR;
+      const stack = capture ? captureCreationStack(hook) : undefined;
+      this.table.add(new TrackedResource(asyncId, "PROMISE", this.now(), context, promise, -1, stack));
+    },
+    promiseSettled: (asyncId) => this.table.delete(asyncId),
+  };
+
+  /**
+   * Whether resources of this reconcile get a creation stack. Decided once per
+   * reconcile, so everything it (and its leaked callbacks) creates lands in the same
+   * group, sampled or not. Controllers with an unsampled suspect are always captured.
+   */
+  private capturesFor(context: ReconcileContext): boolean {
+    if (this.captureRate >= 1) return true;
+    const marked = context as ReconcileContext & { [CAPTURE_STACKS]?: boolean };
+    let decision = marked[CAPTURE_STACKS];
+    if (decision === undefined) {
+      decision = this.hotControllers.has(context.controller) || (this.captureRate > 0 && Math.random() < this.captureRate);
+      marked[CAPTURE_STACKS] = decision;
+    }
+    return decision;
+  }
+
+  /** Controllers with a suspect whose stack was not sampled and no sampled suspect of the same type yet. */
+  private updateHotControllers(): void {
+    const unsampled = new Set<string>();
+    const sampled = new Set<string>();
+    for (const group of this.groups.all()) {
+      if (!this.suspectReason(group)) continue;
+      for (const [controller, count] of group.controllers) {
+        if (count > 0) (group.descriptor.stackSampled ? sampled : unsampled).add(`${controller}\u0000${group.descriptor.type}`);
+      }
+    }
+    const hot = new Set<string>();
+    if (this.autoCapture) for (const id of unsampled) if (!sampled.has(id)) hot.add(id.slice(0, id.indexOf("\u0000")));
+    this.hotControllers = hot;
+  }
+
+  /** Timers outside reconciles are too many to track all; rarer handles are always tracked (within the cap). */
+  private sampleUnattributed(type: TrackedType): boolean {
+    if (type !== "Timeout" && type !== "Immediate") return true;
+    return this.captureRate >= 1 || Math.random() < this.captureRate;
+  }
+
+  private ensureRoom(context: ReconcileContext | undefined): boolean {
+    const attributed = context !== undefined;
+    if (this.table.hasRoom(attributed)) return true;
+    const now = this.now();
+    if (now - this.lastRescueSweep >= RESCUE_SWEEP_EVERY_MS) {
+      this.lastRescueSweep = now;
+      this.sweep(now);
+      if (this.table.hasRoom(attributed)) return true;
+    }
+    this.table.countDrop(context?.controller);
+    return false;
+  }
+
+  /** Drops resources that are gone and stops holding the rest strongly; returns live counts by type. */
+  private sweep(now: number): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const resource of this.table.values()) {
+      if (livenessOf(resource, now, this.graceMs) === "gone") {
+        this.table.delete(resource.id);
+        continue;
+      }
+      resource.weaken();
+      counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  private isOverdue(resource: TrackedResource, now: number): boolean {
+    if (resource.context === undefined) return now - resource.createdAt >= this.graceMs;
+    const settled = settledAt(resource.context);
+    return settled !== undefined && now - settled >= this.graceMs;
+  }
+
+  private observe(observations: Map<string, GroupObservation>, resource: TrackedResource): void {
+    const key = this.groupKeyOf(resource);
+    let observation = observations.get(key);
+    if (!observation) {
+      observation = {
+        descriptor: {
+          key,
+          type: resource.type,
+          attributed: resource.context !== undefined,
+          frames: resource.frames ?? [],
+          stackSampled: resource.stack !== undefined,
+        },
+        count: 0,
+        byController: new Map(),
+        keys: new Set(),
+      };
+      observations.set(key, observation);
+    }
+    observation.count += 1;
+    const context = resource.context;
+    if (context) {
+      observation.byController.set(context.controller, (observation.byController.get(context.controller) ?? 0) + 1);
+      if (observation.keys.size < MAX_KEYS_PER_OBSERVATION) observation.keys.add(context.key);
+    }
+  }
+
+  /**
+   * Type plus creation-stack signature. Resources without a sampled stack (or with no
+   * project frame in it) are grouped per controller so they are still told apart.
+   */
+  private groupKeyOf(resource: TrackedResource): string {
+    if (resource.groupKey !== undefined) return resource.groupKey;
+    const frames = resource.stack ? projectFrames(resource.stack.stack ?? "", this.projectRoot) : [];
+    const signature = resource.stack ? stackSignature(frames) : "(stack not sampled)";
+    const owner = resource.context?.controller ?? UNATTRIBUTED;
+    const perController = frames.length === 0 ? `|${owner}` : "";
+    resource.frames = frames;
+    resource.groupKey = `${resource.context ? "reconcile" : "unattributed"}|${resource.type}|${signature}${perController}`;
+    return resource.groupKey;
+  }
+
+  private summaries(include: (group: LeakGroup) => boolean): LeakGroupSummary[] {
+    return this.groups
+      .all()
+      .filter(include)
+      .map((g) => this.summarize(g))
+      .sort((a, b) => b.count - a.count);
+  }
+
+  /** Why a group is blamed, or null if it is not (see LeakGroupSummary.suspect). */
+  private suspectReason(group: LeakGroup): LeakGroupSummary["suspectBecause"] {
+    if (!group.descriptor.attributed || group.count === 0) return null;
+    if (group.growing) return "group-growth";
+    for (const [controller, count] of group.controllers) {
+      if (count > 0 && this.leakingControllers.isLeaking(controller)) return "controller-growth";
+    }
+    return null;
+  }
+
+  private summarize(group: LeakGroup): LeakGroupSummary {
+    const stack = formatFrames(group.descriptor.frames);
+    const suspectBecause = this.suspectReason(group);
+    return {
+      id: group.descriptor.id,
+      type: group.descriptor.type,
+      attributed: group.descriptor.attributed,
+      suspect: suspectBecause !== null,
+      suspectBecause,
+      growing: group.growing,
+      count: group.count,
+      maxCount: group.maxCount,
+      firstSeen: group.firstSeen,
+      lastSeen: group.lastSeen,
+      growingSince: group.growingSince ?? null,
+      growthPerMinute: group.growthPerMinute(),
+      controllers: [...group.controllers].map(([controller, count]) => ({ controller, count })).sort((a, b) => b.count - a.count),
+      sampleKeys: [...group.sampleKeys],
+      stackSampled: group.descriptor.stackSampled,
+      stack,
+      topFrame: stack[0] ?? null,
+    };
+  }
+
+  private safely(task: () => void): void {
+    try {
+      task();
+    } catch (error) {
+      if (!this.tickFailureLogged) log.error({ err: error }, "leak tracker sampling failed");
+      this.tickFailureLogged = true;
+    }
+  }
+}
+
+function clampRate(rate: number): number {
+  return Number.isFinite(rate) ? Math.min(1, Math.max(0, rate)) : 0;
+}
+
+/** Liveness of timers reads Node's `_destroyed` flag; warn once if this Node lacks it. */
+let timerCheckDone = false;
+function checkTimerLiveness(): void {
+  if (timerCheckDone) return;
+  timerCheckDone = true;
+  const probe = realSetTimeout(() => undefined, 1_000_000) as unknown as Record<string, unknown>;
+  const before = probe._destroyed;
+  realClearTimeout(probe as unknown as NodeJS.Timeout);
+  if (before !== false || probe._destroyed !== true) {
+    log.warn("this Node.js does not mark cleared timers as destroyed; leaked-timer detection will over-report");
+  }
+}
+

@@ -1,0 +1,50 @@
+import { type ReconcileContext, reconcileContext } from "../runtime/context";
+
+/**
+ * When each reconcile settled (returned, threw, or rejected). A resource a reconcile
+ * created is only held against it once the reconcile has settled and a grace period
+ * has passed, so the controller must report settlement: either run reconciles through
+ * `runReconcile`, or call `reconcileSettled(ctx)` itself when its reconcile settles.
+ *
+ * The time is kept on the context object itself, under a registered symbol (so every
+ * bundle shares it): the context lives exactly as long as something refers to it, and
+ * a symbol field costs nanoseconds where a WeakMap entry costs the collector far more.
+ */
+const SETTLED_AT = Symbol.for("loopscope.reconcileSettledAt");
+
+type Marked = ReconcileContext & { [SETTLED_AT]?: number };
+
+/** Records that the reconcile `ctx` settled at `at` (ms since epoch). The first report wins. */
+export function reconcileSettled(ctx: ReconcileContext, at: number = Date.now()): void {
+  const marked = ctx as Marked;
+  if (marked[SETTLED_AT] === undefined) marked[SETTLED_AT] = at;
+}
+
+/** When `ctx` settled, or undefined while it is still running (or was never reported). */
+export function settledAt(ctx: ReconcileContext): number | undefined {
+  return (ctx as Marked)[SETTLED_AT];
+}
+
+/**
+ * Runs `fn` as the reconcile `ctx` (inside `reconcileContext`) and records its
+ * settlement. The returned promise settles exactly like `fn`'s.
+ */
+export function runReconcile<T>(ctx: ReconcileContext, fn: () => Promise<T> | T): Promise<T> {
+  let result: Promise<T> | T;
+  try {
+    result = reconcileContext.run(ctx, fn);
+  } catch (error) {
+    reconcileSettled(ctx);
+    return Promise.reject(error);
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      reconcileSettled(ctx);
+      return value;
+    },
+    (error: unknown) => {
+      reconcileSettled(ctx);
+      throw error;
+    },
+  );
+}

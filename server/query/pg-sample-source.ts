@@ -1,0 +1,211 @@
+import type pg from "pg";
+import { z } from "zod";
+import {
+  type CounterBuckets,
+  emptyCounterBuckets,
+  emptyRegressionBuckets,
+  emptyValueBuckets,
+  type MinMaxBucket,
+  type RegressionBuckets,
+  type ValueBuckets,
+} from "./buckets";
+import type { EvalPlan, MinMaxPlan } from "./range-plan";
+import type { SampleSource, StoredSeries } from "./sample-source";
+
+const labelsSchema = z.record(z.string(), z.string());
+
+/** One unit of SQL work: some series over a contiguous run of buckets [from, to). */
+interface Task {
+  ids: number[];
+  from: number;
+  to: number;
+}
+
+/** Rows of a bucket query: series id, bucket index, then aggregate columns (all float8). */
+type BucketRow = { id: number; i: number } & Record<string, number>;
+
+const MAX_IDS_PER_TASK = 500;
+
+/**
+ * Splits the work so that `parallelism` connections share it: the buckets are cut
+ * into contiguous runs (and very many series into groups). Runs start and end on
+ * bucket edges, so every per-bucket aggregate is the same as unsplit.
+ */
+export function splitWork(ids: readonly number[], buckets: number, parallelism: number): Task[] {
+  if (ids.length === 0 || buckets <= 0) return [];
+  const groups: number[][] = [];
+  for (let k = 0; k < ids.length; k += MAX_IDS_PER_TASK) groups.push(ids.slice(k, k + MAX_IDS_PER_TASK));
+  const runs = Math.max(1, Math.min(Math.ceil(Math.max(1, parallelism) / groups.length), Math.floor(buckets / 8)));
+  const tasks: Task[] = [];
+  for (const group of groups) {
+    for (let k = 0; k < runs; k += 1) {
+      const from = Math.floor((k * buckets) / runs);
+      const to = Math.floor(((k + 1) * buckets) / runs);
+      if (to > from) tasks.push({ ids: group, from, to });
+    }
+  }
+  return tasks;
+}
+
+// Every query walks the buckets of a task with one LATERAL subquery per bucket: an
+// index range scan on the primary key (series_id = ANY(...), ts in the bucket), which
+// returns rows in (series_id, ts) order, aggregated per series without sorting or
+// hashing. Measured on a week of data, this was 1.5–2× cheaper than one
+// GROUP BY date_bin(...) over the whole range (no per-row bucket computation, no hash
+// aggregate). Parameters: $1 series ids, $2/$3 first/last bucket index, $4 bucket
+// width (ms), $5 origin (epoch ms), then query-specific ones.
+const BUCKETS = "generate_series($2::int, $3::int) AS g(i)";
+const LO = "to_timestamp(($5::float8 + g.i * $4::float8) / 1000)";
+const HI = "to_timestamp(($5::float8 + (g.i + 1) * $4::float8) / 1000)";
+/** Window buckets are left-open: (origin + i·b, origin + (i+1)·b]. */
+const IN_WINDOW_BUCKET = `ts > ${LO} AND ts <= ${HI}`;
+/** Raw buckets are left-closed and clipped to the query range [$6, $7]. */
+const IN_RAW_BUCKET = `ts >= greatest(${LO}, $6::timestamptz) AND ts < ${HI} AND ts <= $7::timestamptz`;
+const EPOCH_MS = (column: string) => `date_part('epoch', ${column}) * 1000`;
+
+// Counters: the first and last sample of the bucket (exact values: the reset rule
+// between buckets compares them) and the reset-corrected increase between
+// consecutive samples inside it, as the non-decreasing steps (up) plus the values
+// right after a reset (rs). lag()/lead() run over the rows in index order.
+const COUNTER_SQL = `
+SELECT a.id, g.i, a.n, a.t0, a.t1, a.fv, a.lv, a.up + a.rs AS inc
+FROM ${BUCKETS}
+CROSS JOIN LATERAL (
+  SELECT series_id AS id, count(*)::float8 AS n, ${EPOCH_MS("min(ts)")} AS t0, ${EPOCH_MS("max(ts)")} AS t1,
+    sum(value) FILTER (WHERE prev IS NULL) AS fv,
+    sum(value) FILTER (WHERE next IS NULL) AS lv,
+    coalesce(sum(value - prev) FILTER (WHERE value >= prev), 0) AS up,
+    coalesce(sum(value) FILTER (WHERE value < prev), 0) AS rs
+  FROM (
+    SELECT series_id, ts, value, lag(value) OVER w AS prev, lead(value) OVER w AS next
+    FROM samples WHERE series_id = ANY($1::int[]) AND ${IN_WINDOW_BUCKET}
+    WINDOW w AS (PARTITION BY series_id ORDER BY ts)
+  ) x
+  GROUP BY series_id
+) a`;
+
+// Gauges (deriv): least-squares sums, x in seconds since the bucket's start.
+const REGRESSION_SQL = `
+SELECT a.id, g.i, a.n, a.sx, a.sy, a.sxx, a.sxy
+FROM ${BUCKETS}
+CROSS JOIN LATERAL (
+  SELECT series_id AS id, count(*)::float8 AS n, sum(x) AS sx, sum(value) AS sy, sum(x * x) AS sxx, sum(x * value) AS sxy
+  FROM (
+    SELECT series_id, value, (date_part('epoch', ts) * 1000 - ($5::float8 + g.i * $4::float8)) / 1000 AS x
+    FROM samples WHERE series_id = ANY($1::int[]) AND ${IN_WINDOW_BUCKET}
+  ) r
+  GROUP BY series_id
+) a`;
+
+// Instant values: count, extremes, and the latest sample (one backward index probe).
+const VALUE_SQL = `
+SELECT a.id, g.i, a.n, a.lo, a.hi, ${EPOCH_MS("l.ts")} AS lt, l.value AS lv
+FROM ${BUCKETS}
+CROSS JOIN LATERAL (
+  SELECT series_id AS id, count(*)::float8 AS n, min(value) AS lo, max(value) AS hi
+  FROM samples WHERE series_id = ANY($1::int[]) AND ${IN_WINDOW_BUCKET}
+  GROUP BY series_id
+) a
+CROSS JOIN LATERAL (SELECT ts, value FROM samples WHERE series_id = a.id AND ${IN_WINDOW_BUCKET} ORDER BY ts DESC LIMIT 1) l`;
+
+// Raw min/max: the bucket's extremes (NaN and ±Inf cannot be drawn), then the time of
+// each, found with an index probe that stops at the first match: the earliest minimum
+// and the latest maximum. Cheaper than carrying (value, ts) pairs through min()/max().
+const MINMAX_SQL = `
+SELECT a.id, g.i, a.n, a.lo, a.hi,
+  (SELECT ${EPOCH_MS("ts")} FROM samples WHERE series_id = a.id AND ${IN_RAW_BUCKET} AND value = a.lo ORDER BY ts LIMIT 1) AS lo_t,
+  (SELECT ${EPOCH_MS("ts")} FROM samples WHERE series_id = a.id AND ${IN_RAW_BUCKET} AND value = a.hi ORDER BY ts DESC LIMIT 1) AS hi_t
+FROM ${BUCKETS}
+CROSS JOIN LATERAL (
+  SELECT series_id AS id, count(*)::float8 AS n, min(value) AS lo, max(value) AS hi
+  FROM samples WHERE series_id = ANY($1::int[]) AND ${IN_RAW_BUCKET} AND abs(value) < 'Infinity'::float8
+  GROUP BY series_id
+) a`;
+
+/**
+ * The Postgres side of queries: finds series and computes per-bucket aggregates in
+ * SQL (so a week of 1 s samples crosses the wire as ~1,000 rows), fanning each
+ * query out over `parallelism` connections.
+ */
+export class PgSampleSource implements SampleSource {
+  private readonly parallelism: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    options: { parallelism?: number } = {},
+  ) {
+    this.parallelism = Math.max(1, options.parallelism ?? 2);
+  }
+
+  async findSeries(metrics: readonly string[]): Promise<StoredSeries[]> {
+    const { rows } = await this.pool.query<{ id: number; metric: string; labels: unknown; type: string }>(
+      "SELECT id, metric, labels, type FROM series WHERE metric = ANY($1::text[])",
+      [metrics],
+    );
+    return rows.map((r) => ({ id: r.id, metric: r.metric, labels: labelsSchema.parse(r.labels), type: r.type }));
+  }
+
+  async minMaxBuckets(ids: readonly number[], plan: MinMaxPlan): Promise<Map<number, (MinMaxBucket | undefined)[]>> {
+    const out = new Map<number, (MinMaxBucket | undefined)[]>(ids.map((id) => [id, new Array(plan.buckets).fill(undefined)]));
+    await this.run(ids, plan, MINMAX_SQL, [new Date(plan.start), new Date(plan.end)], (row, j) => {
+      const target = out.get(row.id);
+      if (!target) return;
+      target[j] = { count: row.n, minV: row.lo, minT: Math.round(row.lo_t), maxV: row.hi, maxT: Math.round(row.hi_t) };
+    });
+    return out;
+  }
+
+  async counterBuckets(ids: readonly number[], plan: EvalPlan): Promise<Map<number, CounterBuckets>> {
+    const out = new Map<number, CounterBuckets>(ids.map((id) => [id, emptyCounterBuckets(plan.buckets)]));
+    await this.run(ids, plan, COUNTER_SQL, [], (row, j) => {
+      const b = out.get(row.id);
+      if (!b) return;
+      b.count[j] = row.n;
+      b.firstT[j] = Math.round(row.t0);
+      b.lastT[j] = Math.round(row.t1);
+      b.firstV[j] = row.fv;
+      b.lastV[j] = row.lv;
+      b.increase[j] = row.inc;
+    });
+    return out;
+  }
+
+  async regressionBuckets(ids: readonly number[], plan: EvalPlan): Promise<Map<number, RegressionBuckets>> {
+    const out = new Map<number, RegressionBuckets>(ids.map((id) => [id, emptyRegressionBuckets(plan.buckets)]));
+    await this.run(ids, plan, REGRESSION_SQL, [], (row, j) => {
+      const b = out.get(row.id);
+      if (!b) return;
+      b.count[j] = row.n;
+      b.sumX[j] = row.sx;
+      b.sumY[j] = row.sy;
+      b.sumXX[j] = row.sxx;
+      b.sumXY[j] = row.sxy;
+    });
+    return out;
+  }
+
+  async valueBuckets(ids: readonly number[], plan: EvalPlan): Promise<Map<number, ValueBuckets>> {
+    const out = new Map<number, ValueBuckets>(ids.map((id) => [id, emptyValueBuckets(plan.buckets)]));
+    await this.run(ids, plan, VALUE_SQL, [], (row, j) => {
+      const b = out.get(row.id);
+      if (!b) return;
+      b.count[j] = row.n;
+      b.min[j] = row.lo;
+      b.max[j] = row.hi;
+      b.lastT[j] = Math.round(row.lt);
+      b.lastV[j] = row.lv;
+    });
+    return out;
+  }
+
+  /** Runs a bucket query for each task (concurrently); `onRow` gets the bucket index. */
+  private async run(ids: readonly number[], plan: MinMaxPlan | EvalPlan, sql: string, extra: unknown[], onRow: (row: BucketRow, j: number) => void): Promise<void> {
+    const tasks = splitWork(ids, plan.buckets, this.parallelism);
+    const results = await Promise.all(
+      tasks.map((task) => this.pool.query<BucketRow>(sql, [task.ids, task.from, task.to - 1, plan.bucketMs, plan.origin, ...extra])),
+    );
+    for (const result of results) {
+      for (const row of result.rows) if (row.i >= 0 && row.i < plan.buckets) onRow(row, row.i);
+    }
+  }
+}

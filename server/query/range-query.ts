@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { type AggregateOp, aggregateSeries, histogramQuantileSeries, type StepSeries } from "./aggregate";
+import { lttb, minMaxDownsample, minMaxPoints, type Point } from "./downsample";
+import { evaluateCounter, evaluateDeriv, evaluateInstant, stepPoints } from "./evaluate";
+import { type EvalPlan, MAX_POINTS_LIMIT, planEval, planMinMax } from "./range-plan";
+import type { SampleSource, StoredSeries } from "./sample-source";
+import { compileMatchers, type Labels } from "./selector";
+
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a label name");
+const DAY_MS = 86_400_000;
+
+export const labelMatcherSchema = z.object({
+  name: labelName,
+  op: z.enum(["=", "!=", "=~", "!~"]),
+  value: z.string().max(1_000),
+});
+
+/**
+ * A range query for charts: a series selector (metric + label matchers), a time range
+ * (epoch ms), a resolution (stepMs and/or maxPoints), a function and an optional
+ * aggregation. Times are epoch milliseconds.
+ */
+export const rangeQuerySchema = z
+  .object({
+    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a metric name"),
+    matchers: z.array(labelMatcherSchema).max(20).default([]),
+    start: z.number().int().nonnegative(),
+    end: z.number().int().nonnegative(),
+    stepMs: z.number().int().positive().optional(),
+    maxPoints: z.number().int().min(2).max(MAX_POINTS_LIMIT).default(1_000),
+    fn: z.enum(["raw", "rate", "increase", "deriv", "histogram_quantile"]).default("raw"),
+    /** φ for histogram_quantile, 0 ≤ φ ≤ 1. */
+    quantile: z.number().min(0).max(1).optional(),
+    /** The range window of rate/increase/deriv/histogram_quantile; default max(step, 1 m) in whole steps. */
+    windowMs: z.number().int().positive().max(31 * DAY_MS).optional(),
+    aggregate: z
+      .object({
+        op: z.enum(["sum", "avg", "max", "min"]),
+        by: z.array(labelName).max(20).default([]),
+      })
+      .optional(),
+    /** How raw values are reduced: min/max per bucket (keeps every extreme) or LTTB. */
+    downsample: z.enum(["minmax", "lttb"]).default("minmax"),
+    maxSeries: z.number().int().min(1).max(1_000).default(200),
+  })
+  .superRefine((q, ctx) => {
+    if (q.end < q.start) ctx.addIssue({ code: "custom", path: ["end"], message: "end must not be before start" });
+    if (q.end - q.start > 400 * DAY_MS) ctx.addIssue({ code: "custom", path: ["end"], message: "the range may span at most 400 days" });
+    if (q.fn === "histogram_quantile" && q.quantile === undefined) {
+      ctx.addIssue({ code: "custom", path: ["quantile"], message: "histogram_quantile needs a quantile between 0 and 1" });
+    }
+    if (q.fn === "histogram_quantile" && q.aggregate && q.aggregate.op !== "sum") {
+      ctx.addIssue({ code: "custom", path: ["aggregate", "op"], message: "histogram_quantile aggregates bucket rates with sum only" });
+    }
+  });
+
+export type RangeQueryInput = z.input<typeof rangeQuerySchema>;
+export type RangeQuery = z.output<typeof rangeQuerySchema>;
+
+export interface ResultSeries {
+  labels: Labels;
+  /** [epoch ms, value], time-ordered; values that are not finite are left out. */
+  points: Point[];
+}
+
+export interface RangeResult {
+  series: ResultSeries[];
+  /** The resolution used: the evaluation step, or the raw min/max bucket width. */
+  step: number;
+  /** The range window used by rate/increase/deriv/histogram_quantile. */
+  windowMs?: number;
+  /** More series matched than were returned (maxSeries, or the input-series limit). */
+  truncated?: boolean;
+}
+
+export interface RangeQueryOptions {
+  /** Lower bound of the default window (default 60 s). */
+  minWindowMs?: number;
+  /** Series read at most for one evaluated query (aggregations read all matches). */
+  maxInputSeries?: number;
+}
+
+function sortByLabels<T extends { labels: Labels }>(series: T[]): T[] {
+  const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return series
+    .map((s) => ({ s, k: key(s.labels) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ s }) => s);
+}
+
+async function matchingSeries(source: SampleSource, query: RangeQuery): Promise<StoredSeries[]> {
+  const metric = query.fn === "histogram_quantile" && !query.metric.endsWith("_bucket") ? `${query.metric}_bucket` : query.metric;
+  const matches = compileMatchers(query.matchers);
+  return sortByLabels((await source.findSeries([metric])).filter((s) => matches(s.labels)));
+}
+
+/**
+ * Evaluates a range query against a SampleSource. Raw queries without aggregation
+ * are min/max downsampled per bucket (every spike survives); everything else is
+ * evaluated at steps (≤ maxPoints) from per-bucket aggregates, with Prometheus
+ * semantics for rate/increase (extrapolatedRate), deriv, histogram_quantile and
+ * sum/avg/max/min by labels.
+ */
+export async function runRangeQuery(source: SampleSource, query: RangeQuery, options: RangeQueryOptions = {}): Promise<RangeResult> {
+  const matched = await matchingSeries(source, query);
+  if (query.fn === "raw" && !query.aggregate) return rawQuery(source, query, matched);
+  const plan = planEval({
+    start: query.start,
+    end: query.end,
+    maxPoints: query.maxPoints,
+    stepMs: query.stepMs,
+    windowMs: query.windowMs,
+    minWindowMs: options.minWindowMs,
+    instant: query.fn === "raw",
+  });
+  const limit = options.maxInputSeries ?? 5_000;
+  const input = matched.slice(0, limit);
+  let series = await evaluateSeries(source, query, plan, input);
+  if (query.fn === "histogram_quantile") {
+    if (query.aggregate) series = aggregateSeries(series, "sum", [...query.aggregate.by.filter((l) => l !== "le"), "le"]);
+    series = histogramQuantileSeries(query.quantile ?? 0.5, series);
+  } else if (query.aggregate) {
+    series = aggregateSeries(series, query.aggregate.op as AggregateOp, query.aggregate.by);
+  }
+  const results = sortByLabels(series)
+    .map((s) => ({ labels: s.labels, points: minMaxDownsample(stepPoints(plan, s.values), query.maxPoints) }))
+    .filter((s) => s.points.length > 0);
+  const truncated = matched.length > limit || results.length > query.maxSeries;
+  return {
+    series: results.slice(0, query.maxSeries),
+    step: plan.stepMs,
+    windowMs: query.fn === "raw" ? undefined : plan.windowMs,
+    ...(truncated ? { truncated } : {}),
+  };
+}
+
+async function rawQuery(source: SampleSource, query: RangeQuery, matched: StoredSeries[]): Promise<RangeResult> {
+  const selected = matched.slice(0, query.maxSeries);
+  // LTTB picks from twice as many min/max points as it may return.
+  const budget = query.downsample === "lttb" ? Math.min(MAX_POINTS_LIMIT * 2, query.maxPoints * 2) : query.maxPoints;
+  const plan = planMinMax({ start: query.start, end: query.end, maxPoints: budget, stepMs: query.stepMs });
+  const buckets = await source.minMaxBuckets(
+    selected.map((s) => s.id),
+    plan,
+  );
+  const series: ResultSeries[] = [];
+  for (const s of selected) {
+    const points = minMaxPoints(buckets.get(s.id) ?? []);
+    if (points.length === 0) continue;
+    const reduced = query.downsample === "lttb" ? lttb(points, query.maxPoints) : minMaxDownsample(points, query.maxPoints);
+    series.push({ labels: { __name__: s.metric, ...s.labels }, points: reduced });
+  }
+  return { series, step: plan.bucketMs, ...(matched.length > selected.length ? { truncated: true } : {}) };
+}
+
+async function evaluateSeries(source: SampleSource, query: RangeQuery, plan: EvalPlan, input: StoredSeries[]): Promise<StepSeries[]> {
+  const ids = input.map((s) => s.id);
+  const out: StepSeries[] = [];
+  switch (query.fn) {
+    case "raw": {
+      const buckets = await source.valueBuckets(ids, plan);
+      const op = query.aggregate?.op;
+      const mode = op === "max" ? "max" : op === "min" ? "min" : "last";
+      for (const s of input) {
+        const b = buckets.get(s.id);
+        if (b) out.push({ labels: { __name__: s.metric, ...s.labels }, values: evaluateInstant(b, plan, mode) });
+      }
+      return out;
+    }
+    case "deriv": {
+      const buckets = await source.regressionBuckets(ids, plan);
+      for (const s of input) {
+        const b = buckets.get(s.id);
+        if (b) out.push({ labels: { ...s.labels }, values: evaluateDeriv(b, plan) });
+      }
+      return out;
+    }
+    default: {
+      const buckets = await source.counterBuckets(ids, plan);
+      for (const s of input) {
+        const b = buckets.get(s.id);
+        if (b) out.push({ labels: { ...s.labels }, values: evaluateCounter(b, plan, query.fn === "increase" ? "increase" : "rate") });
+      }
+      return out;
+    }
+  }
+}

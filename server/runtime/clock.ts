@@ -1,0 +1,97 @@
+import { performance } from "node:perf_hooks";
+import { reconcileContext } from "./context";
+
+/** An opaque handle for a timer set through a {@link Clock}. */
+export type TimerHandle = { readonly __timer: true } | NodeJS.Timeout;
+
+/**
+ * Time as the runtime sees it: a monotonic millisecond reading and one-shot timers.
+ * Injected so queues, limiters and controllers can be driven step by step in tests.
+ */
+export interface Clock {
+  /** Monotonic milliseconds (fractional); only differences are meaningful. */
+  now(): number;
+  /** Calls `callback` once, `ms` milliseconds from now. */
+  setTimer(callback: () => void, ms: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+/**
+ * The process clock. Timers are created outside any reconcile context (so a leak
+ * tracker never blames a reconcile for the runtime's own timers) and are unref'd
+ * (runtime bookkeeping never keeps the process alive on its own).
+ */
+const monotonic = performance.now.bind(performance);
+
+export const systemClock: Clock = {
+  now: monotonic,
+  setTimer(callback, ms) {
+    return reconcileContext.exit(() => {
+      const timer = setTimeout(callback, Math.max(0, ms));
+      timer.unref();
+      return timer;
+    });
+  },
+  clearTimer(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
+interface ManualTimer {
+  readonly __timer: true;
+  at: number;
+  seq: number;
+  callback: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A clock that only moves when told to. `advance(ms)` fires due timers in deadline
+ * order (ties in creation order), including timers set by those callbacks while the
+ * target time has not been passed.
+ */
+export class ManualClock implements Clock {
+  private time: number;
+  private seq = 0;
+  private timers: ManualTimer[] = [];
+
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimer(callback: () => void, ms: number): TimerHandle {
+    const timer: ManualTimer = { __timer: true, at: this.time + Math.max(0, ms), seq: this.seq++, callback, cancelled: false };
+    this.timers.push(timer);
+    return timer;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    (handle as ManualTimer).cancelled = true;
+    this.timers = this.timers.filter((t) => t !== handle);
+  }
+
+  /** Timers still waiting to fire. */
+  pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that becomes due on the way. */
+  advance(ms: number): void {
+    const target = this.time + ms;
+    for (;;) {
+      let next: ManualTimer | undefined;
+      for (const timer of this.timers) {
+        if (timer.at <= target && (!next || timer.at < next.at || (timer.at === next.at && timer.seq < next.seq))) next = timer;
+      }
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.time = Math.max(this.time, next.at);
+      next.callback();
+    }
+    this.time = target;
+  }
+}

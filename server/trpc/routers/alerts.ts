@@ -1,0 +1,175 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { ChannelError, channelInputSchema, channelPatchSchema } from "../../alerting/channel-store";
+import { RuleValidationError, definitionOf, validateRule } from "../../alerting/rule-schema";
+import { RuleConflictError, RuleNotFoundError } from "../../alerting/rule-store";
+import { SilenceError } from "../../alerting/silence-store";
+import { silenceInputSchema } from "../../alerting/silences";
+import { service } from "../../service-registry";
+import { editorProcedure, publicProcedure, router } from "../init";
+
+const id = z.object({ id: z.number().int().positive() });
+const ruleBody = z.record(z.string(), z.unknown());
+
+/** A ZodError (so the error formatter lists `field: message`) from "field: message" lines. */
+function invalid(issues: string[], what: string): TRPCError {
+  const zodIssues = issues.map((line) => {
+    const at = line.indexOf(": ");
+    const path = at > 0 ? line.slice(0, at).split(".") : [];
+    return { code: "custom" as const, path, message: at > 0 ? line.slice(at + 2) : line, input: undefined };
+  });
+  return new TRPCError({ code: "BAD_REQUEST", message: `The ${what} is invalid: ${issues.join("; ")}`, cause: new z.ZodError(zodIssues) });
+}
+
+/** Domain errors → tRPC codes, with their messages (which name the field and the fix). */
+async function domain<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RuleValidationError) throw invalid(error.issues, "rule");
+    if (error instanceof RuleNotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
+    if (error instanceof RuleConflictError) throw new TRPCError({ code: "CONFLICT", message: error.message });
+    if (error instanceof ChannelError || error instanceof SilenceError) {
+      const code = error.code === "not_found" ? "NOT_FOUND" : error.code === "conflict" ? "CONFLICT" : "BAD_REQUEST";
+      throw new TRPCError({ code, message: error.message });
+    }
+    throw error;
+  }
+}
+
+const rulesRouter = router({
+  /** All rules with their last evaluation, and stored rules that no longer validate. */
+  list: publicProcedure.query(async () => {
+    const alerting = service("alerting");
+    const { rules, invalid: broken } = await alerting.rules.listWithProblems();
+    const health = new Map(alerting.ruleHealth().map((h) => [h.ruleId, h]));
+    return { rules: rules.map((r) => ({ ...r, health: health.get(r.id) ?? null })), invalid: broken };
+  }),
+  get: publicProcedure.input(id).query(({ input }) => domain(() => service("alerting").rules.get(input.id))),
+  /** Checks a rule without saving it: `{ok, issues}`. */
+  validate: publicProcedure.input(ruleBody).query(({ input }) => {
+    const result = validateRule(input);
+    return result.ok ? { ok: true as const, issues: [] } : { ok: false as const, issues: result.issues };
+  }),
+  create: editorProcedure.input(ruleBody).mutation(({ input }) => domain(() => service("alerting").rules.create(input))),
+  update: editorProcedure
+    .input(z.object({ id: z.number().int().positive(), patch: ruleBody }))
+    .mutation(({ input }) => domain(() => service("alerting").rules.update(input.id, input.patch))),
+  delete: editorProcedure.input(id).mutation(({ input }) => domain(() => service("alerting").rules.remove(input.id))),
+  /** When the rule (a stored one by id, or an unsaved one) would have fired over the last hours. */
+  preview: publicProcedure
+    .input(
+      z.union([
+        z.object({ id: z.number().int().positive(), hours: z.number().min(0.1).max(24 * 7).default(24) }),
+        z.object({ rule: ruleBody, hours: z.number().min(0.1).max(24 * 7).default(24) }),
+      ]),
+    )
+    .query(({ input }) =>
+      domain(async () => {
+        const alerting = service("alerting");
+        const rule = "id" in input ? definitionOf(await alerting.rules.get(input.id)) : input.rule;
+        return alerting.preview(rule, { hours: input.hours });
+      }),
+    ),
+});
+
+const silencesRouter = router({
+  list: publicProcedure
+    .input(z.object({ state: z.enum(["pending", "active", "expired"]).optional() }).default({}))
+    .query(({ input }) => service("notifier").silences.list(input)),
+  create: editorProcedure.input(silenceInputSchema).mutation(({ input }) =>
+    domain(() =>
+      service("notifier").silences.create({
+        matchers: input.matchers,
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+        createdBy: input.createdBy,
+        comment: input.comment,
+      }),
+    ),
+  ),
+  expire: editorProcedure.input(id).mutation(({ input }) => domain(() => service("notifier").silences.expire(input.id))),
+});
+
+const channelsRouter = router({
+  /** Channels with masked URLs; URLs and secrets are never returned. */
+  list: publicProcedure.query(() => service("notifier").channels.list()),
+  get: publicProcedure.input(id).query(({ input }) => domain(() => service("notifier").channels.get(input.id))),
+  create: editorProcedure.input(channelInputSchema).mutation(({ input }) => domain(() => service("notifier").channels.create(input))),
+  update: editorProcedure
+    .input(z.object({ id: z.number().int().positive(), patch: channelPatchSchema }))
+    .mutation(({ input }) => domain(() => service("notifier").channels.update(input.id, input.patch))),
+  delete: editorProcedure.input(id).mutation(({ input }) => domain(() => service("notifier").channels.remove(input.id))),
+  /** Sends a test message now and reports the outcome (HTTP status or error). */
+  test: editorProcedure.input(id).mutation(({ input }) => domain(() => service("notifier").sendTest(input.id))),
+});
+
+const deliveriesRouter = router({
+  /** The outbox: pending, delivered, failed (not retryable) and dead letters. */
+  list: publicProcedure
+    .input(
+      z
+        .object({
+          states: z.array(z.enum(["pending", "delivered", "failed", "dead"])).optional(),
+          channelId: z.number().int().positive().optional(),
+          limit: z.number().int().min(1).max(2_000).default(200),
+        })
+        .default({ limit: 200 }),
+    )
+    .query(({ input }) => service("notifier").outbox.list(input)),
+  counts: publicProcedure.query(() => service("notifier").outbox.counts()),
+  /** Puts a failed or dead notification back in the queue. */
+  requeue: editorProcedure.input(id).mutation(async ({ input }) => {
+    const notifier = service("notifier");
+    const ok = await notifier.outbox.requeue(input.id, Date.now());
+    if (!ok) throw new TRPCError({ code: "BAD_REQUEST", message: `Notification ${input.id} is not failed or dead, so there is nothing to retry.` });
+    return { ok };
+  }),
+});
+
+export const alertsRouter = router({
+  rules: rulesRouter,
+  /** Current alerts (pending, firing, recently resolved) with rule name and muting. */
+  list: publicProcedure
+    .input(z.object({ states: z.array(z.enum(["pending", "firing", "resolved"])).optional(), ruleId: z.number().int().positive().optional() }).default({}))
+    .query(async ({ input }) => {
+      const alerting = service("alerting");
+      const [alerts, rules, muting] = await Promise.all([
+        alerting.alerts.list(input),
+        alerting.rules.list(),
+        service("notifier").currentMuting(),
+      ]);
+      const names = new Map(rules.map((r) => [r.id, r.name]));
+      return alerts.map((a) => ({
+        ...a,
+        ruleName: names.get(a.ruleId) ?? null,
+        silencedBy: muting.silencedBy.get(a.fingerprint) ?? [],
+        inhibited: muting.inhibited.has(a.fingerprint),
+      }));
+    }),
+  /** Alert state transitions (for history and chart annotations), newest first. */
+  history: publicProcedure
+    .input(
+      z
+        .object({
+          from: z.number().int().optional(),
+          to: z.number().int().optional(),
+          ruleId: z.number().int().positive().optional(),
+          fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+          limit: z.number().int().min(1).max(5_000).default(500),
+        })
+        .default({ limit: 500 }),
+    )
+    .query(({ input }) =>
+      service("alerting").alerts.history({
+        from: input.from === undefined ? undefined : new Date(input.from),
+        to: input.to === undefined ? undefined : new Date(input.to),
+        ruleId: input.ruleId,
+        fingerprint: input.fingerprint,
+        limit: input.limit,
+      }),
+    ),
+  silences: silencesRouter,
+  channels: channelsRouter,
+  deliveries: deliveriesRouter,
+});

@@ -1,0 +1,30 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { TargetNotFoundError } from "../../scrape/targets-service";
+import { scrapeTargetFields } from "../../scrape/target-schema";
+import { service } from "../../service-registry";
+import { editorProcedure, publicProcedure, router } from "../init";
+
+const id = z.object({ id: z.number().int().positive() });
+
+async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TargetNotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
+    if (error instanceof z.ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), cause: error });
+    if (error instanceof Error && /Unique constraint/.test(error.message)) throw new TRPCError({ code: "CONFLICT", message: "A target with that name already exists." });
+    throw error;
+  }
+}
+
+/** Scrape targets: list with health, add, edit, remove, scrape now. Credentials are write-only. */
+export const targetsRouter = router({
+  list: publicProcedure.query(() => service("targets").list()),
+  create: editorProcedure.input(scrapeTargetFields).mutation(({ input }) => mapErrors(() => service("targets").create(input))),
+  update: editorProcedure
+    .input(id.extend({ patch: scrapeTargetFields.partial() }))
+    .mutation(({ input }) => mapErrors(() => service("targets").update(input.id, input.patch))),
+  remove: editorProcedure.input(id).mutation(({ input }) => mapErrors(() => service("targets").remove(input.id))),
+  scrapeNow: editorProcedure.input(id).mutation(({ input }) => mapErrors(() => service("targets").scrapeNow(input.id))),
+});

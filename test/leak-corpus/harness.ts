@@ -1,0 +1,53 @@
+import type { ReconcileContext } from "../../server/runtime/context";
+
+/**
+ * A clock for driving the tracker by hand: real time plus a skew the test advances,
+ * so "the grace period has passed" needs no waiting (settlement is stamped with
+ * Date.now(), which the skewed clock never falls behind).
+ */
+export class SkewClock {
+  private skew = 0;
+  readonly now = (): number => Date.now() + this.skew;
+  advance(ms: number): void {
+    this.skew += ms;
+  }
+}
+
+let reconcileIds = 0;
+
+/** A fresh reconcile context, as the controller would create for one reconcile. */
+export function reconcileOf(controller: string, key: string): ReconcileContext {
+  reconcileIds += 1;
+  return { controller, key, reconcileId: reconcileIds, startedAt: Date.now() };
+}
+
+/** Resolves after `ms` using a timer the tracker cannot see as a leak (it fires). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every `everyMs` until it holds; throws with `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000, everyMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Things a test or scenario must close at the end, whatever happened. */
+export class Cleanup {
+  private readonly tasks: (() => unknown)[] = [];
+  add(task: () => unknown): void {
+    this.tasks.push(task);
+  }
+  async run(): Promise<void> {
+    while (this.tasks.length > 0) {
+      try {
+        await this.tasks.pop()!();
+      } catch {
+        // best effort: the resource may already be gone
+      }
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { fileLeaks } from "./leaking/files";
+import { processLeaks } from "./leaking/processes";
+import { promiseLeaks } from "./leaking/promises";
+import { serverLeaks } from "./leaking/servers";
+import { socketLeaks } from "./leaking/sockets";
+import { timerLeaks } from "./leaking/timers";
+import { lookAlikes } from "./look-alikes";
+import type { LeakScenario } from "./scenario";
+
+/** The leak corpus: reconciles that leak, and look-alikes that must not be blamed. */
+export const leakingScenarios: LeakScenario[] = [...timerLeaks, ...socketLeaks, ...serverLeaks, ...fileLeaks, ...processLeaks, ...promiseLeaks];
+export const cleanScenarios: LeakScenario[] = lookAlikes;
+export const corpus: LeakScenario[] = [...leakingScenarios, ...cleanScenarios];

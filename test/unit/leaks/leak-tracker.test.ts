@@ -1,0 +1,338 @@
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { setInterval as namedSetInterval } from "node:timers";
+import { fileURLToPath } from "node:url";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { LeakTracker, type LeakTrackerOptions } from "../../../server/leaks/leak-tracker";
+import { reconcileContext } from "../../../server/runtime/context";
+import { Cleanup, reconcileOf, SkewClock } from "../../leak-corpus/harness";
+
+const thisFile = fileURLToPath(import.meta.url);
+/** The 1-based line of this file carrying `marker` (a comment at the end of a leaking line). */
+function lineOf(marker: string): number {
+  const lines = readFileSync(thisFile, "utf8").split("\n");
+  return lines.findIndex((line) => line.includes(`// ${marker}`)) + 1;
+}
+
+const GRACE = 1_000;
+const cleanup = new Cleanup();
+let tracker: LeakTracker | undefined;
+
+afterEach(async () => {
+  await tracker?.stop();
+  tracker = undefined;
+  await cleanup.run();
+});
+
+/** A started tracker whose own timers never fire during a test: the test drives sampling. */
+async function manualTracker(clock: SkewClock, options: LeakTrackerOptions = {}): Promise<{ tracker: LeakTracker; registry: Registry }> {
+  const registry = new Registry();
+  tracker = new LeakTracker({
+    graceMs: GRACE,
+    stackSampleRate: 1,
+    countIntervalMs: 3_600_000,
+    sampleIntervalMs: 3_600_000,
+    snapshotIntervalMs: 0,
+    promiseGcIntervalMs: 0,
+    registry,
+    now: clock.now,
+    ...options,
+  });
+  await tracker.start();
+  return { tracker, registry };
+}
+
+/** Runs `reconcile` `rounds` times as controller/key-i, letting the grace period pass and sampling after each. */
+async function reconcileAndSample(
+  t: LeakTracker,
+  clock: SkewClock,
+  controller: string,
+  rounds: number,
+  reconcile: (round: number) => Promise<void> | void,
+): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    await t.trackReconcile(reconcileOf(controller, `default/object-${round}`), () => reconcile(round));
+    clock.advance(GRACE);
+    t.sample();
+  }
+}
+
+function leakInterval(): NodeJS.Timeout {
+  const timer = setInterval(() => undefined, 60_000); // LEAK-INTERVAL
+  cleanup.add(() => clearInterval(timer));
+  return timer;
+}
+
+async function suspectGauge(registry: Registry): Promise<{ labels: Record<string, string | number>; value: number }[]> {
+  const metric = registry.getSingleMetric("loopscope_leak_suspects");
+  if (!metric) throw new Error("loopscope_leak_suspects is not registered");
+  return (await metric.get()).values.map((v) => ({ labels: v.labels as Record<string, string | number>, value: v.value }));
+}
+
+describe("LeakTracker", () => {
+  it("blames a reconcile that leaks an interval: one Timeout group, its controller, a key, and the leaking line", async () => {
+    const clock = new SkewClock();
+    const { tracker: t, registry } = await manualTracker(clock);
+    await reconcileAndSample(t, clock, "pods", 4, async () => {
+      await Promise.resolve();
+      leakInterval();
+    });
+
+    const suspects = t.suspects();
+    expect(suspects).toHaveLength(1);
+    const [group] = suspects;
+    expect(group.type).toBe("Timeout");
+    expect(group.count).toBe(4);
+    expect(group.controllers).toEqual([{ controller: "pods", count: 4 }]);
+    expect(group.sampleKeys).toContain("default/object-3");
+    expect(group.stack[0]).toContain(`test/unit/leaks/leak-tracker.test.ts:${lineOf("LEAK-INTERVAL")}:`);
+    expect(await suspectGauge(registry)).toEqual([{ labels: { controller: "pods", type: "Timeout" }, value: 4 }]);
+
+    const detail = t.group(group.id);
+    expect(detail?.history.map((p) => p.count)).toEqual([1, 2, 3, 4]);
+    expect(detail?.trend.slope).toBeGreaterThan(0);
+  });
+
+  it("does not blame a group that has not grown across three consecutive samples", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    await reconcileAndSample(t, clock, "pods", 1, () => {
+      leakInterval();
+    });
+    t.sample();
+    t.sample();
+    expect(t.groupList()).toHaveLength(1);
+    expect(t.suspects()).toEqual([]);
+  });
+
+  it("reports nothing for a reconcile that cleans up after itself", async () => {
+    const clock = new SkewClock();
+    const { tracker: t, registry } = await manualTracker(clock);
+    await reconcileAndSample(t, clock, "pods", 5, async () => {
+      const deadline = setTimeout(() => undefined, 30_000);
+      const poll = setInterval(() => undefined, 1_000);
+      await new Promise<void>((resolve) => setTimeout(resolve, 5));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      clearInterval(poll);
+      clearTimeout(deadline);
+    });
+    expect(t.suspects()).toEqual([]);
+    expect(t.groupList()).toEqual([]);
+    expect(await suspectGauge(registry)).toEqual([]);
+  });
+
+  it("does not blame unref'd timers", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    await reconcileAndSample(t, clock, "pods", 4, () => {
+      leakInterval().unref();
+    });
+    expect(t.groupList()).toEqual([]);
+  });
+
+  it("groups resources created outside any reconcile as unattributed and never blames a controller for them", async () => {
+    const clock = new SkewClock();
+    const { tracker: t, registry } = await manualTracker(clock);
+    const startup = setInterval(() => undefined, 60_000); // STARTUP-INTERVAL
+    cleanup.add(() => clearInterval(startup));
+    await reconcileAndSample(t, clock, "pods", 4, () => undefined);
+    // Even a growing unattributed group is shown as growing, not as a suspect.
+    for (let i = 0; i < 4; i++) {
+      const timer = setInterval(() => undefined, 60_000);
+      cleanup.add(() => clearInterval(timer));
+      clock.advance(GRACE);
+      t.sample();
+    }
+
+    expect(t.suspects()).toEqual([]);
+    const unattributed = t.unattributed();
+    const startupGroup = unattributed.find((g) => g.topFrame?.includes(`leak-tracker.test.ts:${lineOf("STARTUP-INTERVAL")}:`));
+    expect(startupGroup).toMatchObject({ attributed: false, suspect: false, count: 1, controllers: [] });
+    expect(unattributed.some((g) => g.growing && !g.suspect)).toBe(true);
+    expect(await suspectGauge(registry)).toEqual([]);
+  });
+
+  it("stays bounded when a reconcile leaks 100,000 timers", async () => {
+    const clock = new SkewClock();
+    const { tracker: t, registry } = await manualTracker(clock, { maxTracked: 10_000, stackSampleRate: 0.1 });
+    const timers: NodeJS.Timeout[] = [];
+    cleanup.add(() => {
+      for (const timer of timers) clearInterval(timer);
+    });
+    await t.trackReconcile(reconcileOf("pods", "default/flood"), () => {
+      for (let i = 0; i < 100_000; i++) timers.push(setInterval(() => undefined, 3_600_000));
+    });
+    clock.advance(GRACE);
+    t.sample();
+    t.countResources();
+
+    const status = t.status();
+    expect(status.tracked).toBeLessThanOrEqual(10_000);
+    expect(status.dropped).toBeGreaterThanOrEqual(90_000);
+    expect(status.droppedByController).toEqual([{ controller: "pods", dropped: status.dropped }]);
+    const counted = t.groupList().reduce((sum, g) => sum + g.count, 0);
+    expect(counted).toBeLessThanOrEqual(10_000);
+    const dropped = await registry.getSingleMetric("loopscope_leak_tracker_dropped_total")?.get();
+    expect(dropped?.values[0]?.value).toBe(status.dropped);
+  });
+
+  it("sees a promise left pending forever only in deep mode, switchable at run time", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    const parked: Promise<void>[] = [];
+    const leakPromise = async () => {
+      await Promise.resolve();
+      parked.push(new Promise<void>(() => undefined)); // LEAK-PROMISE
+    };
+    await reconcileAndSample(t, clock, "configmaps", 4, leakPromise);
+    expect(t.suspects()).toEqual([]);
+
+    t.setDeepMode(true);
+    expect(t.status().deepMode).toBe(true);
+    await reconcileAndSample(t, clock, "configmaps", 4, leakPromise);
+    t.setDeepMode(false);
+
+    const suspects = t.suspects();
+    expect(suspects.map((g) => [g.type, g.controllers[0]?.controller])).toEqual([["PROMISE", "configmaps"]]);
+    expect(suspects[0].topFrame).toContain(`leak-tracker.test.ts:${lineOf("LEAK-PROMISE")}:`);
+    expect(parked).toHaveLength(8);
+  });
+
+  it("does not blame an unreachable never-settling promise: deep mode collects garbage before judging", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock, { deepMode: true });
+    for (let round = 0; round < 4; round++) {
+      await t.trackReconcile(reconcileOf("configmaps", `default/cm-${round}`), async () => {
+        await Promise.resolve();
+        void new Promise<void>(() => undefined);
+      });
+      clock.advance(GRACE);
+      t.countResources(); // weakens the young entries; the collection happens in a later job
+      await new Promise((resolve) => setImmediate(resolve));
+      t.sample();
+    }
+    expect(t.suspects()).toEqual([]);
+  });
+
+  it("forgets a cleared timer at once, without waiting for a sweep", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0 });
+    const timers: NodeJS.Timeout[] = [];
+    await t.trackReconcile(reconcileOf("pods", "default/a"), () => {
+      for (let i = 0; i < 10; i++) timers.push(setTimeout(() => undefined, 60_000));
+      timers.push(setInterval(() => undefined, 60_000));
+    });
+    cleanup.add(() => {
+      for (const timer of timers) clearTimeout(timer);
+    });
+    expect(t.status().tracked).toBe(11);
+    for (const timer of timers.slice(0, 5)) clearTimeout(timer);
+    clearInterval(timers[10]);
+    expect(t.status().tracked).toBe(5);
+  });
+
+  it("captures every stack while full capture is on, and only then when sampling is off", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0 });
+    await reconcileAndSample(t, clock, "pods", 3, () => {
+      leakInterval();
+    });
+    expect(t.groupList().map((g) => g.stackSampled)).toEqual([false]);
+
+    const until = t.setFullCapture(5);
+    expect(until).toBe(t.status().fullCaptureUntil);
+    expect(t.status().effectiveStackSampleRate).toBe(1);
+    await reconcileAndSample(t, clock, "pods", 3, () => {
+      leakInterval();
+    });
+    t.setFullCapture(0);
+    expect(t.status()).toMatchObject({ fullCaptureUntil: null, effectiveStackSampleRate: 0 });
+    const sampled = t.groupList().filter((g) => g.stackSampled);
+    expect(sampled).toHaveLength(1);
+    expect(sampled[0].topFrame).toContain(`:${lineOf("LEAK-INTERVAL")}:`);
+  });
+
+  it("tracks ESM named imports of node:timers too", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    await reconcileAndSample(t, clock, "pods", 3, () => {
+      const timer = namedSetInterval(() => undefined, 60_000); // NAMED-IMPORT
+      cleanup.add(() => clearInterval(timer));
+    });
+    expect(t.suspects()[0]?.topFrame).toContain(`:${lineOf("NAMED-IMPORT")}:`);
+  });
+
+  it("reports what grew between two times", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    // One call site for both phases: the async callers are part of the creation stack.
+    let middle = 0;
+    for (const rounds of [2, 3]) {
+      middle = clock.now();
+      await reconcileAndSample(t, clock, "pods", rounds, () => {
+        leakInterval();
+      });
+    }
+    const diff = t.diff(middle, clock.now());
+    expect(diff.grown).toHaveLength(1);
+    expect(diff.grown[0]).toMatchObject({ type: "Timeout", before: 2, after: 5, delta: 3, attributed: true });
+    expect(diff.grown[0].group?.suspect).toBe(true);
+    expect(t.diff(clock.now(), clock.now()).grown).toEqual([]);
+  });
+
+  it("counts active resources by type into the gauge and a history", async () => {
+    const clock = new SkewClock();
+    const { tracker: t, registry } = await manualTracker(clock);
+    const timer = setInterval(() => undefined, 60_000);
+    cleanup.add(() => clearInterval(timer));
+    const point = t.countResources();
+    expect(point.counts.Timeout).toBeGreaterThanOrEqual(1);
+    expect(t.activeResources(point.t)).toContainEqual(point);
+    const gauge = await registry.getSingleMetric("loopscope_active_resources")?.get();
+    expect(gauge?.values.find((v) => v.labels.type === "Timeout")?.value).toBe(point.counts.Timeout);
+  });
+
+  it("restores every patched function on stop, and allows one tracker at a time", async () => {
+    const originals = [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate, net.Socket.prototype.connect, net.Server.prototype.listen];
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    expect(globalThis.setInterval).not.toBe(originals[1]);
+    const second = new LeakTracker({ registry: null });
+    expect(() => second.install()).toThrow(/already installed/);
+    await t.stop();
+    expect([globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate, net.Socket.prototype.connect, net.Server.prototype.listen]).toEqual(originals);
+    expect(t.status().installed).toBe(false);
+    second.install();
+    second.uninstall();
+  });
+
+  it("attributes through the reconcile context even when the controller runs it itself", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    for (let round = 0; round < 3; round++) {
+      const ctx = reconcileOf("nodes", `node-${round}`);
+      await reconcileContext.run(ctx, async () => {
+        await Promise.resolve();
+        leakInterval();
+      });
+      t.reconcileSettled(ctx);
+      clock.advance(GRACE);
+      t.sample();
+    }
+    expect(t.suspects().map((g) => g.controllers)).toEqual([[{ controller: "nodes", count: 3 }]]);
+  });
+
+  it("does not hold a still-running reconcile's resources against it", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock);
+    for (let round = 0; round < 4; round++) {
+      reconcileContext.run(reconcileOf("slow", `key-${round}`), () => {
+        leakInterval();
+      });
+      clock.advance(GRACE);
+      t.sample();
+    }
+    expect(t.groupList()).toEqual([]);
+  });
+});
