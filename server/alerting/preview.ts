@@ -39,7 +39,7 @@ export interface PreviewOptions {
  * and state machine as live evaluation, and returns when it would have fired.
  */
 export async function previewRule(rule: AlertRuleDefinition, sources: RuleDataSources, options: PreviewOptions): Promise<RulePreview> {
-  const maxSteps = options.maxSteps ?? 2_000;
+  const maxSteps = options.maxSteps ?? 288; // 5-minute steps over 24 h: a preview answers in seconds
   const stepMs = Math.max(rule.intervalMs, Math.ceil((options.to - options.from) / maxSteps));
   const times: number[] = [];
   for (let t = options.from; t <= options.to; t += stepMs) times.push(t);

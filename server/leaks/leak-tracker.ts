@@ -3,22 +3,24 @@ import type { LoopscopeConfig } from "../config";
 import type { BackgroundService } from "../lifecycle/service-set";
 import { log } from "../log";
 import { metricsRegistry } from "../metrics/registry";
-import { type ReconcileContext, reconcileContext } from "../runtime/context";
+import type { ReconcileContext } from "../runtime/context";
 import { ActiveResourceHistory, type ResourceCountPoint } from "./active-resource-history";
-import { captureCreationStack, formatFrames, projectFrames, stackSignature } from "./creation-stack";
-import { type GroupDiff, type GroupSnapshot, GroupSnapshots } from "./group-snapshots";
+import { formatFrames } from "./creation-stack";
 import { collectGarbage } from "./garbage-collection";
+import { type GroupSnapshot, GroupSnapshots } from "./group-snapshots";
+import { type LeakDiffEntry, type LeakGroupDetail, type LeakGroupSummary, suspectReason, summarizeGroup } from "./group-summary";
 import { installInterception } from "./interception/install";
-import type { PendingResource, ResourceSink } from "./interception/resource-sink";
-import { type GroupObservation, type GroupPoint, type LeakGroup, LeakGroups, LeakingControllers } from "./leak-groups";
+import { type LeakGroup, LeakGroups, LeakingControllers } from "./leak-groups";
 import { LeakMetrics, type SuspectCount } from "./leak-metrics";
-import { type LeakTrend, leakTrend } from "./leak-trend";
-import { livenessOf } from "./liveness";
-import { type PromiseSink, PromiseTracking } from "./promise-tracking";
-import { reconcileSettled, runReconcile, settledAt } from "./reconcile-settlement";
-import { ResourceTable, UNATTRIBUTED } from "./resource-table";
-import { TRACKER_ONLY_TYPES, type TrackedType } from "./resource-types";
-import { TrackedResource } from "./tracked-resource";
+import { leakTrend } from "./leak-trend";
+import { observeOverdue } from "./overdue-resources";
+import { PromiseTracking } from "./promise-tracking";
+import { reconcileSettled, runReconcile } from "./reconcile-settlement";
+import { ResourceRecorder } from "./resource-recorder";
+import { ResourceTable } from "./resource-table";
+import { TRACKER_ONLY_TYPES } from "./resource-types";
+
+export type { LeakDiffEntry, LeakGroupDetail, LeakGroupSummary } from "./group-summary";
 
 // The tracker's own timers must not go through its interception.
 const realSetInterval = globalThis.setInterval;
@@ -72,50 +74,6 @@ export interface LeakTrackerOptions {
   now?: () => number;
 }
 
-export interface LeakGroupSummary {
-  id: string;
-  type: TrackedType;
-  attributed: boolean;
-  /**
-   * Blamed on its controllers: created by reconciles, with live members, and either the
-   * group itself or its controller's count of leaking reconciles kept growing across the
-   * required consecutive samples (see `suspectBecause`).
-   */
-  suspect: boolean;
-  suspectBecause: "group-growth" | "controller-growth" | null;
-  /** The group's own count kept growing across the required consecutive samples. */
-  growing: boolean;
-  /** Live resources in the group past their grace period at the last sample. */
-  count: number;
-  maxCount: number;
-  firstSeen: number;
-  lastSeen: number;
-  growingSince: number | null;
-  growthPerMinute: number;
-  controllers: { controller: string; count: number }[];
-  sampleKeys: string[];
-  stackSampled: boolean;
-  /** Project frames, innermost first ("fn (file:line:col)"). */
-  stack: string[];
-  topFrame: string | null;
-}
-
-export interface LeakGroupDetail extends LeakGroupSummary {
-  history: GroupPoint[];
-  trend: LeakTrend;
-}
-
-export interface LeakDiffEntry {
-  group: LeakGroupSummary | null;
-  id: string;
-  type: TrackedType;
-  attributed: boolean;
-  topFrame: string | null;
-  before: number;
-  after: number;
-  delta: number;
-}
-
 export interface LeakTrackerStatus {
   installed: boolean;
   running: boolean;
@@ -147,18 +105,6 @@ declare module "../service-registry" {
 }
 
 type Holder = { __loopscopeInstalledLeakTracker?: LeakTracker };
-/** Ids of intercepted resources: negative (promises use their positive async id), unique per process. */
-let nextInterceptedId = 0;
-/** On a tracked timer: its table id, so clearing it forgets it at once. */
-const TRACKED_ID = Symbol("loopscope.trackedId");
-/** Per-reconcile stack-capture decision, kept on the context object (cheaper than a WeakMap). */
-const CAPTURE_STACKS = Symbol("loopscope.captureStacks");
-const MAX_KEYS_PER_OBSERVATION = 10;
-/** Promise stacks are sampled at this fraction of the handle rate. */
-const PROMISE_RATE_FACTOR = 0.1;
-/** At the cap, a sweep for dead entries is tried at most this often before dropping. */
-const RESCUE_SWEEP_EVERY_MS = 100;
-
 /**
  * Async-handle leak tracker: Node's goroutine-leak detector, attributed to the
  * reconcile that leaked. Guarantees:
@@ -187,11 +133,10 @@ export class LeakTracker implements BackgroundService {
   private readonly snapshots: GroupSnapshots;
   private readonly history = new ActiveResourceHistory();
   private readonly promises: PromiseTracking;
+  private readonly recorder: ResourceRecorder;
   private readonly projectRoot: string;
   private readonly registry: Registry | null;
   private readonly now: () => number;
-  private readonly seenHandles = new WeakSet<object>();
-  private hotControllers = new Set<string>();
   private readonly autoCapture: boolean;
   private metrics: LeakMetrics | undefined;
   private uninstallInterception: (() => void) | undefined;
@@ -199,9 +144,7 @@ export class LeakTracker implements BackgroundService {
   private sampleTimer: NodeJS.Timeout | undefined;
   private fullCaptureTimer: NodeJS.Timeout | undefined;
   private deepModeWanted: boolean;
-  private captureRate: number;
   private fullCaptureUntil: number | undefined;
-  private lastRescueSweep = Number.NEGATIVE_INFINITY;
   private lastSampleAt: number | undefined;
   private latestSnapshot: GroupSnapshot | undefined;
   private tickFailureLogged = false;
@@ -213,7 +156,6 @@ export class LeakTracker implements BackgroundService {
   constructor(options: LeakTrackerOptions = {}) {
     this.graceMs = options.graceMs ?? 30_000;
     this.baseStackSampleRate = clampRate(options.stackSampleRate ?? 0.1);
-    this.captureRate = this.baseStackSampleRate;
     const maxTracked = options.maxTracked ?? 50_000;
     this.table = new ResourceTable(maxTracked, options.maxUnattributed ?? Math.max(100, Math.floor(maxTracked / 10)));
     this.countIntervalMs = options.countIntervalMs ?? 1_000;
@@ -233,7 +175,8 @@ export class LeakTracker implements BackgroundService {
     this.deepModeWanted = options.deepMode ?? false;
     this.autoCapture = options.autoCapture ?? true;
     this.promiseGcIntervalMs = options.promiseGcIntervalMs ?? this.sampleIntervalMs;
-    this.promises = new PromiseTracking(this.promiseSink);
+    this.recorder = new ResourceRecorder(this.table, this.graceMs, this.now, this.baseStackSampleRate);
+    this.promises = new PromiseTracking(this.recorder.promiseSink);
   }
 
   /** A tracker configured from Loopscope's environment (LOOPSCOPE_LEAK_*). */
@@ -262,7 +205,7 @@ export class LeakTracker implements BackgroundService {
     }
     holder.__loopscopeInstalledLeakTracker = this;
     checkTimerLiveness();
-    this.uninstallInterception = installInterception(this.sink);
+    this.uninstallInterception = installInterception(this.recorder.sink);
     if (this.deepModeWanted) this.promises.enable();
   }
 
@@ -331,12 +274,12 @@ export class LeakTracker implements BackgroundService {
     this.fullCaptureTimer = undefined;
     if (!(minutes > 0)) {
       this.fullCaptureUntil = undefined;
-      this.captureRate = this.baseStackSampleRate;
+      this.recorder.captureRate = this.baseStackSampleRate;
       return null;
     }
     const durationMs = Math.round(minutes * 60_000);
     this.fullCaptureUntil = this.now() + durationMs;
-    this.captureRate = 1;
+    this.recorder.captureRate = 1;
     this.fullCaptureTimer = realSetTimeout(() => this.setFullCapture(0), durationMs).unref();
     log.info({ minutes }, "leak tracker full stack capture on");
     return this.fullCaptureUntil;
@@ -352,7 +295,7 @@ export class LeakTracker implements BackgroundService {
   countResources(): ResourceCountPoint {
     const now = this.now();
     if (this.fullCaptureUntil !== undefined && now >= this.fullCaptureUntil) this.setFullCapture(0);
-    const trackerCounts = this.sweep(now);
+    const trackerCounts = this.recorder.sweep(now);
     this.trackedPromises = trackerCounts.PROMISE ?? 0;
     const counts: Record<string, number> = {};
     for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
@@ -378,35 +321,14 @@ export class LeakTracker implements BackgroundService {
       this.lastPromiseJudgement = now;
       if (this.deepModeWanted && this.trackedPromises > 0) collectGarbage();
     }
-    const observations = new Map<string, GroupObservation>();
-    const leakingReconciles = new Map<string, Set<number>>();
-    for (const resource of this.table.values()) {
-      if (resource.type === "PROMISE" && !judgePromises) continue;
-      const state = livenessOf(resource, now, this.graceMs);
-      if (state === "gone") {
-        this.table.delete(resource.id);
-        continue;
-      }
-      if (state === "exempt" || !this.isOverdue(resource, now)) continue;
-      if (resource.type === "FileDescriptor" && livenessOf(resource, now, this.graceMs, true) === "gone") {
-        this.table.delete(resource.id);
-        continue;
-      }
-      this.observe(observations, resource);
-      const context = resource.context;
-      if (context && resource.type !== "PROMISE") {
-        const reconciles = leakingReconciles.get(context.controller) ?? new Set<number>();
-        reconciles.add(context.reconcileId);
-        leakingReconciles.set(context.controller, reconciles);
-      }
-    }
+    const { observations, leakingReconciles } = observeOverdue(this.table, now, { graceMs: this.graceMs, projectRoot: this.projectRoot, judgePromises });
     this.groups.observe(now, observations, judgePromises ? undefined : (d) => d.type === "PROMISE");
-    this.leakingControllers.observe(new Map([...leakingReconciles].map(([controller, ids]) => [controller, ids.size])));
+    this.leakingControllers.observe(leakingReconciles);
     const counts = new Map<string, { descriptor: LeakGroup["descriptor"]; count: number }>();
     const suspects = new Map<string, SuspectCount>();
     for (const group of this.groups.all()) {
       if (group.count > 0) counts.set(group.descriptor.key, { descriptor: group.descriptor, count: group.count });
-      if (!this.suspectReason(group)) continue;
+      if (!this.reasonFor(group)) continue;
       for (const [controller, count] of group.controllers) {
         if (count === 0) continue;
         const id = `${controller}\u0000${group.descriptor.type}`;
@@ -426,7 +348,7 @@ export class LeakTracker implements BackgroundService {
 
   /** Current suspect groups, largest first. */
   suspects(): LeakGroupSummary[] {
-    return this.summaries((g) => this.suspectReason(g) !== null);
+    return this.summaries((g) => this.reasonFor(g) !== null);
   }
 
   /** Groups of resources created outside any reconcile (never blamed on a controller). */
@@ -444,19 +366,19 @@ export class LeakTracker implements BackgroundService {
     const group = this.groups.get(id);
     if (!group) return undefined;
     const history = group.history.toArray();
-    return { ...this.summarize(group), history, trend: leakTrend(history.map((p) => ({ t: p.t, value: p.count }))) };
+    return { ...summarizeGroup(group, this.reasonFor(group)), history, trend: leakTrend(history.map((p) => ({ t: p.t, value: p.count }))) };
   }
 
   /** What grew between `from` and `to` (ms since epoch), the pprof `-base` view. */
   diff(from: number, to: number): { from: number; to: number; grown: LeakDiffEntry[] } {
-    const result: GroupDiff = this.snapshots.diff(from, to, this.latestSnapshot);
+    const result = this.snapshots.diff(from, to, this.latestSnapshot);
     return {
       from: result.from,
       to: result.to,
       grown: result.grown.map(({ descriptor, before, after, delta }) => {
         const group = this.groups.get(descriptor.id);
         return {
-          group: group ? this.summarize(group) : null,
+          group: group ? summarizeGroup(group, this.reasonFor(group)) : null,
           id: descriptor.id,
           type: descriptor.type,
           attributed: descriptor.attributed,
@@ -482,8 +404,8 @@ export class LeakTracker implements BackgroundService {
       deepMode: this.deepModeWanted,
       fullCaptureUntil: this.fullCaptureUntil ?? null,
       stackSampleRate: this.baseStackSampleRate,
-      effectiveStackSampleRate: this.captureRate,
-      autoCaptureControllers: [...this.hotControllers],
+      effectiveStackSampleRate: this.recorder.captureRate,
+      autoCaptureControllers: [...this.recorder.hotControllers],
       graceMs: this.graceMs,
       sampleIntervalMs: this.sampleIntervalMs,
       growthSamples: this.growthSamples,
@@ -493,212 +415,42 @@ export class LeakTracker implements BackgroundService {
       dropped: this.table.dropped,
       droppedByController: [...this.table.droppedByController()].map(([controller, dropped]) => ({ controller, dropped })),
       groups: groups.length,
-      suspects: groups.filter((g) => this.suspectReason(g) !== null).length,
+      suspects: groups.filter((g) => this.reasonFor(g) !== null).length,
       leakingControllers: this.leakingControllers.list(),
       lastSampleAt: this.lastSampleAt ?? null,
     };
   }
 
-  // ── recording (called from the interceptors and the promise hook) ───────────
-
-  private readonly sink: ResourceSink = {
-    created: (type, handle, creator) => {
-      const context = reconcileContext.getStore();
-      if (context === undefined && !this.sampleUnattributed(type)) return;
-      if (type !== "Timeout" && type !== "Immediate") {
-        // Sockets and servers can be connected/listened more than once; track the object once.
-        if (this.seenHandles.has(handle)) return;
-        this.seenHandles.add(handle);
-      }
-      if (!this.ensureRoom(context)) return;
-      const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
-      nextInterceptedId -= 1;
-      if (type === "Timeout" || type === "Immediate") (handle as Record<symbol, unknown>)[TRACKED_ID] = nextInterceptedId;
-      this.table.add(new TrackedResource(nextInterceptedId, type, this.now(), context, handle, -1, stack));
-    },
-    released: (handle) => {
-      if (typeof handle !== "object" || handle === null) return;
-      const id = (handle as Record<symbol, unknown>)[TRACKED_ID];
-      if (typeof id === "number") this.table.delete(id);
-    },
-    begin: (type, creator): PendingResource | undefined => {
-      const context = reconcileContext.getStore();
-      if (context === undefined && !this.sampleUnattributed(type)) return undefined;
-      const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
-      return { type, context, stack };
-    },
-    complete: (pending, handle, fd) => {
-      if (!this.ensureRoom(pending.context)) return;
-      nextInterceptedId -= 1;
-      this.table.add(new TrackedResource(nextInterceptedId, pending.type, this.now(), pending.context, handle, fd, pending.stack));
-    },
-    descriptorClosed: (fd) => this.table.deleteFd(fd),
-  };
-
-  private readonly promiseSink: PromiseSink = {
-    promiseCreated: (asyncId, promise, hook) => {
-      const context = reconcileContext.getStore();
-      if (context === undefined || !this.ensureRoom(context)) return;
-      // Promises outnumber handles 10–100 to 1, so they are sampled ten times more sparsely;
-      // a controller with an unsampled promise suspect gets every stack (auto-capture).
-      const capture = this.captureRate >= 1 || this.hotControllers.has(context.controller) || Math.random() < this.captureRate * PROMISE_RATE_FACTOR;
-      const stack = capture ? captureCreationStack(hook) : undefined;
-      this.table.add(new TrackedResource(asyncId, "PROMISE", this.now(), context, promise, -1, stack));
-    },
-    promiseSettled: (asyncId) => this.table.delete(asyncId),
-  };
+  // ── internals ────────────────────────────────────────────────────────────────
 
   /**
-   * Whether resources of this reconcile get a creation stack. Decided once per
-   * reconcile, so everything it (and its leaked callbacks) creates lands in the same
-   * group, sampled or not. Controllers with an unsampled suspect are always captured.
+   * Auto-capture: controllers with a suspect whose stack was not sampled, and no
+   * sampled suspect of the same type yet, get every stack from now on.
    */
-  private capturesFor(context: ReconcileContext): boolean {
-    if (this.captureRate >= 1) return true;
-    const marked = context as ReconcileContext & { [CAPTURE_STACKS]?: boolean };
-    let decision = marked[CAPTURE_STACKS];
-    if (decision === undefined) {
-      decision = this.hotControllers.has(context.controller) || (this.captureRate > 0 && Math.random() < this.captureRate);
-      marked[CAPTURE_STACKS] = decision;
-    }
-    return decision;
-  }
-
-  /** Controllers with a suspect whose stack was not sampled and no sampled suspect of the same type yet. */
   private updateHotControllers(): void {
     const unsampled = new Set<string>();
     const sampled = new Set<string>();
     for (const group of this.groups.all()) {
-      if (!this.suspectReason(group)) continue;
+      if (!this.reasonFor(group)) continue;
       for (const [controller, count] of group.controllers) {
         if (count > 0) (group.descriptor.stackSampled ? sampled : unsampled).add(`${controller}\u0000${group.descriptor.type}`);
       }
     }
     const hot = new Set<string>();
     if (this.autoCapture) for (const id of unsampled) if (!sampled.has(id)) hot.add(id.slice(0, id.indexOf("\u0000")));
-    this.hotControllers = hot;
+    this.recorder.hotControllers = hot;
   }
 
-  /** Timers outside reconciles are too many to track all; rarer handles are always tracked (within the cap). */
-  private sampleUnattributed(type: TrackedType): boolean {
-    if (type !== "Timeout" && type !== "Immediate") return true;
-    return this.captureRate >= 1 || Math.random() < this.captureRate;
-  }
-
-  private ensureRoom(context: ReconcileContext | undefined): boolean {
-    const attributed = context !== undefined;
-    if (this.table.hasRoom(attributed)) return true;
-    const now = this.now();
-    if (now - this.lastRescueSweep >= RESCUE_SWEEP_EVERY_MS) {
-      this.lastRescueSweep = now;
-      this.sweep(now);
-      if (this.table.hasRoom(attributed)) return true;
-    }
-    this.table.countDrop(context?.controller);
-    return false;
-  }
-
-  /** Drops resources that are gone and stops holding the rest strongly; returns live counts by type. */
-  private sweep(now: number): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const resource of this.table.values()) {
-      if (livenessOf(resource, now, this.graceMs) === "gone") {
-        this.table.delete(resource.id);
-        continue;
-      }
-      resource.weaken();
-      counts[resource.type] = (counts[resource.type] ?? 0) + 1;
-    }
-    return counts;
-  }
-
-  private isOverdue(resource: TrackedResource, now: number): boolean {
-    if (resource.context === undefined) return now - resource.createdAt >= this.graceMs;
-    const settled = settledAt(resource.context);
-    return settled !== undefined && now - settled >= this.graceMs;
-  }
-
-  private observe(observations: Map<string, GroupObservation>, resource: TrackedResource): void {
-    const key = this.groupKeyOf(resource);
-    let observation = observations.get(key);
-    if (!observation) {
-      observation = {
-        descriptor: {
-          key,
-          type: resource.type,
-          attributed: resource.context !== undefined,
-          frames: resource.frames ?? [],
-          stackSampled: resource.stack !== undefined,
-        },
-        count: 0,
-        byController: new Map(),
-        keys: new Set(),
-      };
-      observations.set(key, observation);
-    }
-    observation.count += 1;
-    const context = resource.context;
-    if (context) {
-      observation.byController.set(context.controller, (observation.byController.get(context.controller) ?? 0) + 1);
-      if (observation.keys.size < MAX_KEYS_PER_OBSERVATION) observation.keys.add(context.key);
-    }
-  }
-
-  /**
-   * Type plus creation-stack signature. Resources without a sampled stack (or with no
-   * project frame in it) are grouped per controller so they are still told apart.
-   */
-  private groupKeyOf(resource: TrackedResource): string {
-    if (resource.groupKey !== undefined) return resource.groupKey;
-    const frames = resource.stack ? projectFrames(resource.stack.stack ?? "", this.projectRoot) : [];
-    const signature = resource.stack ? stackSignature(frames) : "(stack not sampled)";
-    const owner = resource.context?.controller ?? UNATTRIBUTED;
-    const perController = frames.length === 0 ? `|${owner}` : "";
-    resource.frames = frames;
-    resource.groupKey = `${resource.context ? "reconcile" : "unattributed"}|${resource.type}|${signature}${perController}`;
-    return resource.groupKey;
+  private reasonFor(group: LeakGroup): ReturnType<typeof suspectReason> {
+    return suspectReason(group, this.leakingControllers);
   }
 
   private summaries(include: (group: LeakGroup) => boolean): LeakGroupSummary[] {
     return this.groups
       .all()
       .filter(include)
-      .map((g) => this.summarize(g))
+      .map((g) => summarizeGroup(g, this.reasonFor(g)))
       .sort((a, b) => b.count - a.count);
-  }
-
-  /** Why a group is blamed, or null if it is not (see LeakGroupSummary.suspect). */
-  private suspectReason(group: LeakGroup): LeakGroupSummary["suspectBecause"] {
-    if (!group.descriptor.attributed || group.count === 0) return null;
-    if (group.growing) return "group-growth";
-    for (const [controller, count] of group.controllers) {
-      if (count > 0 && this.leakingControllers.isLeaking(controller)) return "controller-growth";
-    }
-    return null;
-  }
-
-  private summarize(group: LeakGroup): LeakGroupSummary {
-    const stack = formatFrames(group.descriptor.frames);
-    const suspectBecause = this.suspectReason(group);
-    return {
-      id: group.descriptor.id,
-      type: group.descriptor.type,
-      attributed: group.descriptor.attributed,
-      suspect: suspectBecause !== null,
-      suspectBecause,
-      growing: group.growing,
-      count: group.count,
-      maxCount: group.maxCount,
-      firstSeen: group.firstSeen,
-      lastSeen: group.lastSeen,
-      growingSince: group.growingSince ?? null,
-      growthPerMinute: group.growthPerMinute(),
-      controllers: [...group.controllers].map(([controller, count]) => ({ controller, count })).sort((a, b) => b.count - a.count),
-      sampleKeys: [...group.sampleKeys],
-      stackSampled: group.descriptor.stackSampled,
-      stack,
-      topFrame: stack[0] ?? null,
-    };
   }
 
   private safely(task: () => void): void {

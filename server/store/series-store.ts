@@ -43,15 +43,29 @@ export class SeriesStore {
       if (id !== undefined) result.set(descriptor.hash, id);
       else missing.set(descriptor.hash, descriptor);
     }
-    const pending = [...missing.values()];
+    // Inserting in hash order makes concurrent resolvers take the unique-index locks in
+    // the same order, so they wait for each other instead of deadlocking.
+    const pending = [...missing.values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     for (let offset = 0; offset < pending.length; offset += CHUNK) {
       const chunk = pending.slice(offset, offset + CHUNK);
-      for (const [hash, id] of await this.createChunk(chunk)) {
+      for (const [hash, id] of await this.createChunkRetrying(chunk)) {
         this.ids.set(hash, id);
         result.set(hash, id);
       }
     }
     return result;
+  }
+
+  /** A deadlock (40P01) with another writer is retried a few times; the insert is idempotent. */
+  private async createChunkRetrying(chunk: SeriesDescriptor[]): Promise<Map<string, number>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.createChunk(chunk);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "40P01" || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+      }
+    }
   }
 
   private async createChunk(chunk: SeriesDescriptor[]): Promise<Map<string, number>> {
