@@ -1,3 +1,5 @@
+import { formatGoFloat } from "../scrape/prometheus-float";
+
 /**
  * Formats a float the way Go's client_golang writes `le` and `quantile` label values:
  * `strconv.FormatFloat(v, 'g', -1, 64)`, i.e. the shortest round-trip digits, in
@@ -6,29 +8,7 @@
  * 1e6 → "1e+06", 100000 → "100000", 2.5 → "2.5". Prometheus 3 normalises these label
  * values to the same form on ingestion, so series from both sources line up.
  */
-export function formatPrometheusFloat(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (value === Number.POSITIVE_INFINITY) return "+Inf";
-  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
-  if (value === 0) return Object.is(value, -0) ? "-0" : "0";
-  // toExponential() without an argument yields the shortest round-trip digits.
-  const [mantissa, exponentText] = value.toExponential().split("e");
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith("-");
-  const digits = mantissa.replace("-", "").replace(".", "");
-  const sign = negative ? "-" : "";
-  // strconv/ftoa.go: for the shortest 'g' format the %e/%f decision uses eprec = 6.
-  if (exponent < -4 || exponent >= 6) {
-    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : "";
-    const expSign = exponent < 0 ? "-" : "+";
-    const expDigits = String(Math.abs(exponent)).padStart(2, "0");
-    return `${sign}${digits[0]}${fraction}e${expSign}${expDigits}`;
-  }
-  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
-  const integerPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
-  const fractionPart = digits.slice(exponent + 1);
-  return `${sign}${integerPart}${fractionPart ? `.${fractionPart}` : ""}`;
-}
+export const formatPrometheusFloat = formatGoFloat;
 
 /**
  * Normalises an `le`/`quantile` label value as Prometheus 3 does on ingestion

@@ -156,20 +156,12 @@ export class TargetsService implements BackgroundService {
         : row.authKind === "basic"
           ? { kind: "basic", username: row.authUser ?? "", password: secret }
           : { kind: "none" };
-    return {
-      id: row.id,
-      name: row.name,
-      url: row.url,
-      intervalMs: row.intervalMs,
-      timeoutMs: row.timeoutMs,
-      enabled: row.enabled,
-      labels: (row.labels ?? {}) as Record<string, string>,
-      auth,
-    };
+    return { ...common(row), auth };
   }
 }
 
-function view(row: Row): TargetView {
+/** What a stored target and its API view share. */
+function common(row: Row) {
   return {
     id: row.id,
     name: row.name,
@@ -177,10 +169,16 @@ function view(row: Row): TargetView {
     intervalMs: row.intervalMs,
     timeoutMs: row.timeoutMs,
     enabled: row.enabled,
+    labels: (row.labels ?? {}) as Record<string, string>,
+  };
+}
+
+function view(row: Row): TargetView {
+  return {
+    ...common(row),
     authKind: row.authKind,
     authUser: row.authUser,
     hasSecret: row.authSecret !== null,
-    labels: (row.labels ?? {}) as Record<string, string>,
     origin: row.origin,
     up: row.up,
     lastScrapeAt: row.lastScrapeAt?.getTime() ?? null,

@@ -1,10 +1,10 @@
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { log } from "../../server/log";
 import { EmbeddedPostgres } from "../../server/store/embedded-postgres";
+import { freePort } from "./app-process";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,17 +16,6 @@ declare module "vitest" {
 // Projects load this module separately, so the shared server hangs off globalThis.
 type Shared = { url: Promise<string>; users: number; server: EmbeddedPostgres; dir: string };
 const holder = globalThis as { __loopscopeTestPg?: Shared };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Tests run against real PostgreSQL: DATABASE_URL when set, otherwise an embedded
