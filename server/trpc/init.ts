@@ -8,16 +8,6 @@ export interface TrpcContext {
   headers: Headers;
 }
 
-/**
- * The issues of a zod error. tRPC wraps a cause that is not an `Error` (zod 4 errors are
- * not), so the issues are looked for on the wrapper too.
- */
-function zodIssues(cause: unknown): { path: PropertyKey[]; message: string }[] | undefined {
-  if (cause instanceof ZodError) return cause.issues;
-  const issues = (cause as { issues?: unknown } | undefined)?.issues;
-  return Array.isArray(issues) ? (issues as { path: PropertyKey[]; message: string }[]) : undefined;
-}
-
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
@@ -26,7 +16,7 @@ const t = initTRPC.context<TrpcContext>().create({
       data: {
         ...shape.data,
         // Validation problems as a flat list of "field: message", for forms.
-        issues: zodIssues(cause)?.map((i) => `${i.path.join(".") || "input"}: ${i.message}`),
+        issues: cause instanceof ZodError ? cause.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`) : undefined,
       },
     };
   },

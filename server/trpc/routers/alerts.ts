@@ -1,11 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { ChannelError, channelInputSchema, channelPatchSchema } from "../../alerting/channel-store";
-import { RuleValidationError, definitionOf, validateRule } from "../../alerting/rule-schema";
-import { RuleConflictError, RuleNotFoundError } from "../../alerting/rule-store";
-import { SilenceError } from "../../alerting/silence-store";
+import { type ChannelError, channelInputSchema, channelPatchSchema } from "../../alerting/channel-store";
+import { definitionOf, type RuleValidationError, validateRule } from "../../alerting/rule-schema";
+import type { SilenceError } from "../../alerting/silence-store";
 import { silenceInputSchema } from "../../alerting/silences";
 import { service } from "../../service-registry";
+import { isDomainError } from "../domain-errors";
 import { editorProcedure, publicProcedure, router } from "../init";
 
 const id = z.object({ id: z.number().int().positive() });
@@ -26,10 +26,10 @@ async function domain<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof RuleValidationError) throw invalid(error.issues, "rule");
-    if (error instanceof RuleNotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
-    if (error instanceof RuleConflictError) throw new TRPCError({ code: "CONFLICT", message: error.message });
-    if (error instanceof ChannelError || error instanceof SilenceError) {
+    if (isDomainError<RuleValidationError>(error, "RuleValidationError")) throw invalid(error.issues, "rule");
+    if (isDomainError(error, "RuleNotFoundError")) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
+    if (isDomainError(error, "RuleConflictError")) throw new TRPCError({ code: "CONFLICT", message: error.message });
+    if (isDomainError<ChannelError | SilenceError>(error, "ChannelError") || isDomainError<ChannelError | SilenceError>(error, "SilenceError")) {
       const code = error.code === "not_found" ? "NOT_FOUND" : error.code === "conflict" ? "CONFLICT" : "BAD_REQUEST";
       throw new TRPCError({ code, message: error.message });
     }

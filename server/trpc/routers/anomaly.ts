@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { WatchedSeriesNotFoundError } from "../../anomaly/service";
+import { isDomainError } from "../domain-errors";
 import { sensitivitySchema, seriesQuerySchema } from "../../anomaly/watched-series";
 import { service } from "../../service-registry";
 import { editorProcedure, publicProcedure, router } from "../init";
@@ -18,7 +18,7 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof WatchedSeriesNotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
+    if (isDomainError(error, "WatchedSeriesNotFoundError")) throw new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
     if (error instanceof Error && /built-in series/.test(error.message)) throw new TRPCError({ code: "BAD_REQUEST", message: error.message, cause: error });
     throw error;
   }

@@ -1,8 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { TargetNotFoundError } from "../../scrape/targets-service";
 import { scrapeTargetFields } from "../../scrape/target-schema";
 import { service } from "../../service-registry";
+import { isDomainError } from "../domain-errors";
 import { editorProcedure, publicProcedure, router } from "../init";
 
 const id = z.object({ id: z.number().int().positive() });
@@ -11,8 +11,10 @@ async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof TargetNotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
-    if (error instanceof z.ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), cause: error });
+    if (isDomainError(error, "TargetNotFoundError")) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
+    if (isDomainError<z.ZodError>(error, "ZodError")) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    }
     if (error instanceof Error && /Unique constraint/.test(error.message)) throw new TRPCError({ code: "CONFLICT", message: "A target with that name already exists." });
     throw error;
   }
