@@ -15,23 +15,17 @@ async function call<T>(procedure: string, input?: unknown): Promise<T> {
   return ((await response.json()) as { result: { data: T } }).result.data;
 }
 
-/** Which watched series reveal each kind of fault (per controller, or process-wide for leaks). */
+/**
+ * A fault counts as detected by a window on any watched series of the controller it was
+ * injected into (the question an SRE asks is "which controller, since when"); leaks also
+ * by the process-wide resource series.
+ */
+const CONTROLLER_SERIES = ["queue_depth", "adds_rate", "queue_latency_p99", "work_duration_p99", "error_rate", "retries_rate", "active_workers", "unfinished_work"];
+const PROCESS_SERIES = ["active_resources", "leak_suspects", 'active_resources{type="Timeout"}', 'active_resources{type="TCPSocketWrap"}'];
+
 function seriesFor(fault: string, controller: string): string[] {
-  const k = (what: string) => `${what}{controller=${JSON.stringify(controller)}}`;
-  switch (fault) {
-    case "burst":
-      return [k("queue_depth"), k("adds_rate"), k("queue_latency_p99")];
-    case "slow":
-      return [k("work_duration_p99"), k("queue_latency_p99"), k("unfinished_work"), k("active_workers"), k("queue_depth")];
-    case "errors":
-      return [k("error_rate"), k("retries_rate")];
-    case "hot-key":
-      return [k("adds_rate"), k("queue_depth")];
-    case "stuck":
-      return [k("unfinished_work"), k("active_workers")];
-    default:
-      return ["active_resources", "leak_suspects", 'active_resources{type="Timeout"}', 'active_resources{type="TCPSocketWrap"}'];
-  }
+  const own = CONTROLLER_SERIES.map((what) => `${what}{controller=${JSON.stringify(controller)}}`);
+  return fault.startsWith("leak-") ? [...own, ...PROCESS_SERIES] : own;
 }
 
 interface FaultWindow { id: number; fault: string; controller: string; startAt: number; endAt: number | null; state: string }

