@@ -130,6 +130,18 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
   if (!database || stopping) return;
-  await services.start(await wireServices({ config, databaseUrl: database.url, log }));
+  try {
+    await services.start(await wireServices({ config, databaseUrl: database.url, log }));
+  } catch (error) {
+    // A bad setting found while wiring (e.g. an unknown demo fault) stops start-up cleanly.
+    log.fatal({ err: error instanceof Error ? error.message : String(error) }, "could not start Loopscope's services");
+    console.error(`Loopscope could not start: ${error instanceof Error ? error.message : String(error)}`);
+    stopping = true;
+    server.close();
+    await services.stop();
+    await disconnectAll().catch(() => undefined);
+    await database.stop();
+    process.exit(1);
+  }
   log.info({ ms: Date.now() - state.startedAt }, "Loopscope is ready");
 }

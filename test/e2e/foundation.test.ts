@@ -93,4 +93,25 @@ describe("bad configuration", () => {
     expect(stderr).toMatch(/PORT="70000" is invalid/);
     expect(stderr).toMatch(/LOOPSCOPE_RETENTION="forever" is invalid: expected a duration/);
   });
+
+  it("stops cleanly with a clear message when a setting is found bad while wiring (unknown demo fault)", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "loopscope-e2e-bad-"));
+    fs.chmodSync(dataDir, 0o755);
+    let stderr = "";
+    let status: number | null = 0;
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+        env: { ...process.env, DATABASE_URL: "", LOOPSCOPE_SKIP_BUILD: "1", PORT: String(await freePort()), LOOPSCOPE_PG_PORT: String(await freePort()), LOOPSCOPE_DATA_DIR: dataDir, LOOPSCOPE_DEMO_SCHEDULE: "meteor" },
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 60_000,
+      });
+    } catch (error) {
+      const e = error as { status: number | null; stderr: Buffer };
+      status = e.status;
+      stderr = e.stderr.toString();
+    }
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/LOOPSCOPE_DEMO_SCHEDULE: unknown fault "meteor"/);
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+  });
 });
