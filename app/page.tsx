@@ -7,6 +7,7 @@ import { ViewToolbar } from "../components/controls/ViewToolbar";
 import { useDashboardUrlState } from "../components/hooks/use-dashboard-url-state";
 import { ControllerCard } from "../components/overview/ControllerCard";
 import { StatusPanel } from "../components/StatusPanel";
+import { FindingsTable } from "../components/tables/FindingsTable";
 import { useTRPC } from "./_trpc/client";
 
 function Overview() {
@@ -15,6 +16,7 @@ function Overview() {
   const refetchInterval = view.refresh.paused ? false : view.refresh.intervalMs;
   const status = useQuery({ ...trpc.system.status.queryOptions(), refetchInterval });
   const overview = useQuery({ ...trpc.overview.summary.queryOptions(), refetchInterval });
+  const findings = useQuery({ ...trpc.cluster.findings.queryOptions(), refetchInterval });
   const data = overview.data;
   return (
     <>
@@ -74,6 +76,12 @@ function Overview() {
           ))}
         </div>
       </section>
+      {findings.data?.available ? (
+        <section className="panel" aria-label="Cluster findings">
+          <h2>Cluster findings</h2>
+          <FindingsTable rows={findings.data.findings} now={view.now} />
+        </section>
+      ) : null}
       {status.data ? <StatusPanel status={status.data} /> : null}
     </>
   );

@@ -1,6 +1,7 @@
 import { router } from "./init";
 import { alertsRouter } from "./routers/alerts";
 import { anomalyRouter } from "./routers/anomaly";
+import { clusterRouter } from "./routers/cluster";
 import { leaksRouter } from "./routers/leaks";
 import { overviewRouter } from "./routers/overview";
 import { queryRouter } from "./routers/query";
@@ -13,6 +14,7 @@ export const appRouter = router({
   system: systemRouter,
   overview: overviewRouter,
   runtime: runtimeRouter,
+  cluster: clusterRouter,
   query: queryRouter,
   targets: targetsRouter,
   leaks: leaksRouter,
