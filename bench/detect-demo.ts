@@ -37,12 +37,28 @@ const past = report.windows.filter((w) => w.state === "past" && w.endAt !== null
 const faults: GroundTruthFault[] = past.map((w) => ({ id: String(w.id), kind: w.fault, seriesKeys: seriesFor(w.fault, w.controller), start: w.startAt, end: w.endAt! }));
 const from = Math.min(...past.map((w) => w.startAt)) - 60_000;
 const windows = await call<WindowView[]>("anomaly.windows", { from, to: Date.now(), limit: 10_000 });
-// Stored windows keep their start, not the moment they were confirmed: time-to-detect
-// here is measured to the window's start (a lower bound).
+// A window detects a fault when it opens on one of the fault's series between the fault's
+// start (less one sample period of slack) and its end plus a minute; a window still open from
+// an earlier fault does not count. Stored windows keep their start, not the moment they were
+// confirmed, so time-to-detect is measured to the window's start (a lower bound).
+const SLACK_MS = 15_000;
+const AFTER_MS = 60_000;
 const quality = evaluateDetection(
   windows.map((w) => ({ ...w, detectedAt: w.detectedAt ?? w.start })),
-  faults,
+  faults.map((f) => ({ ...f })),
+  AFTER_MS,
 );
+const opensIn = (w: WindowView, f: GroundTruthFault) => f.seriesKeys.includes(w.seriesKey) && w.start >= f.start - SLACK_MS && w.start <= f.end + AFTER_MS;
+for (const outcome of quality.faults) {
+  const hits = windows.filter((w) => opensIn(w, outcome.fault));
+  outcome.detected = hits.length > 0;
+  outcome.timeToDetectS = hits.length > 0 ? Math.max(0, Math.min(...hits.map((w) => w.start)) - outcome.fault.start) / 1000 : null;
+}
+quality.truePositiveWindows = windows.filter((w) => faults.some((f) => opensIn(w, f))).length;
+quality.recall = faults.length === 0 ? 1 : quality.faults.filter((o) => o.detected).length / faults.length;
+quality.precision = windows.length === 0 ? 1 : quality.truePositiveWindows / windows.length;
+const ttd = quality.faults.flatMap((o) => (o.timeToDetectS === null ? [] : [o.timeToDetectS])).sort((a, b) => a - b);
+quality.medianTimeToDetectS = ttd.length === 0 ? null : ttd[Math.floor((ttd.length - 1) / 2)];
 for (const outcome of quality.faults) {
   console.log(`${outcome.fault.kind.padEnd(13)} ${outcome.detected ? `detected after ${outcome.timeToDetectS?.toFixed(0)} s` : "missed"}`);
 }
