@@ -84,6 +84,44 @@ CROSS JOIN LATERAL (
   GROUP BY series_id
 ) a`;
 
+/** Counter buckets at least this wide are read from the 1-minute rollup (plus raw edges). */
+export const ROLLUP_MIN_BUCKET_MS = 5 * 60_000;
+
+// Counters from the rollup: bucket (lo, hi] = raw samples in (lo, a] + the rollup
+// minutes (s, s + 60 s] inside (a, z] + raw samples in (z, hi], with a/z the first/last
+// whole minute inside the bucket. Each raw sample is a piece of one sample; pieces are
+// combined in time order exactly as summarizeBuckets combines buckets (the step from
+// one piece's last value to the next one's first value, with the reset rule), so the
+// result equals COUNTER_SQL up to float rounding. Edges on whole minutes skip the
+// raw scans (a one-time filter), so minute-aligned plans read only the rollup.
+const PIECE = "SELECT series_id AS id, ts AS t0, ts AS t1, 1 AS n, value AS fv, value AS lv, 0::float8 AS inc FROM samples";
+const ROLLUP_COUNTER_SQL = `
+SELECT a.id, g.i, a.n, a.t0, a.t1, a.fv, a.lv, a.inc
+FROM ${BUCKETS}
+CROSS JOIN LATERAL (
+  SELECT to_timestamp(($5::float8 + g.i * $4::float8) / 1000) AS lo, to_timestamp(($5::float8 + (g.i + 1) * $4::float8) / 1000) AS hi,
+    to_timestamp(ceil(($5::float8 + g.i * $4::float8) / 60000) * 60) AS a, to_timestamp(floor(($5::float8 + (g.i + 1) * $4::float8) / 60000) * 60) AS z
+) e
+CROSS JOIN LATERAL (
+  SELECT id, sum(n)::float8 AS n, ${EPOCH_MS("min(t0)")} AS t0, ${EPOCH_MS("max(t1)")} AS t1,
+    sum(fv) FILTER (WHERE plv IS NULL) AS fv,
+    sum(lv) FILTER (WHERE nfv IS NULL) AS lv,
+    sum(inc) + coalesce(sum(fv - plv) FILTER (WHERE fv >= plv), 0) + coalesce(sum(fv) FILTER (WHERE fv < plv), 0) AS inc
+  FROM (
+    SELECT id, t0, t1, n, fv, lv, inc, lag(lv) OVER w AS plv, lead(fv) OVER w AS nfv
+    FROM (
+      ${PIECE} WHERE e.lo < e.a AND series_id = ANY($1::int[]) AND ts > e.lo AND ts <= e.a
+      UNION ALL
+      SELECT series_id, first_ts, last_ts, n, first_v, last_v, inc FROM samples_1m
+      WHERE series_id = ANY($1::int[]) AND bucket >= e.a AND bucket < e.z
+      UNION ALL
+      ${PIECE} WHERE e.z < e.hi AND series_id = ANY($1::int[]) AND ts > e.z AND ts <= e.hi
+    ) p
+    WINDOW w AS (PARTITION BY id ORDER BY t0)
+  ) x
+  GROUP BY id
+) a`;
+
 // Gauges (deriv): least-squares sums, x in seconds since the bucket's start.
 const REGRESSION_SQL = `
 SELECT a.id, g.i, a.n, a.sx, a.sy, a.sxx, a.sxy
@@ -129,12 +167,15 @@ CROSS JOIN LATERAL (
  */
 export class PgSampleSource implements SampleSource {
   private readonly parallelism: number;
+  private readonly rollup: boolean;
 
+  /** `rollup: false` reads counters from raw samples only (the reference path). */
   constructor(
     private readonly pool: pg.Pool,
-    options: { parallelism?: number } = {},
+    options: { parallelism?: number; rollup?: boolean } = {},
   ) {
     this.parallelism = Math.max(1, options.parallelism ?? 2);
+    this.rollup = options.rollup ?? true;
   }
 
   async findSeries(metrics: readonly string[]): Promise<StoredSeries[]> {
@@ -157,7 +198,8 @@ export class PgSampleSource implements SampleSource {
 
   async counterBuckets(ids: readonly number[], plan: EvalPlan): Promise<Map<number, CounterBuckets>> {
     const out = new Map<number, CounterBuckets>(ids.map((id) => [id, emptyCounterBuckets(plan.buckets)]));
-    await this.run(ids, plan, COUNTER_SQL, [], (row, j) => {
+    const sql = this.rollup && plan.bucketMs >= ROLLUP_MIN_BUCKET_MS ? ROLLUP_COUNTER_SQL : COUNTER_SQL;
+    await this.run(ids, plan, sql, [], (row, j) => {
       const b = out.get(row.id);
       if (!b) return;
       b.count[j] = row.n;

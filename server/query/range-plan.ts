@@ -97,12 +97,18 @@ export function planMinMax(input: PlanInput): MinMaxPlan {
   return { kind: "minmax", start, end, bucketMs, origin, buckets };
 }
 
-/** The step for at most maxPoints evaluation points: ≥ the requested step, whole seconds above 1 s. */
+/** Chosen steps at least this long are rounded up to whole minutes. */
+export const ROLLUP_STEP_MS = 5 * 60_000;
+
+/** The step for at most maxPoints evaluation points: ≥ the requested step, whole seconds above 1 s, whole minutes from 5 min. */
 export function chooseStep(input: PlanInput): number {
   const range = Math.floor(input.end) - Math.floor(input.start);
   // Start is aligned down to a multiple of the step, which can add one point.
   let step = Math.max(1, Math.ceil(input.stepMs ?? 1), Math.ceil(range / Math.max(1, input.maxPoints - 2)));
   if (step > 1_000) step = Math.ceil(step / 1_000) * 1_000;
+  // Chosen (not requested) steps of 5 min and more are whole minutes, so their buckets
+  // line up with the 1-minute rollup and need no raw samples at their edges.
+  if (step >= ROLLUP_STEP_MS && step !== input.stepMs) step = Math.ceil(step / 60_000) * 60_000;
   return step;
 }
 

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { BackgroundService } from "../lifecycle/service-set";
 import { log as rootLog, type Logger } from "../log";
+import { expireRollup } from "./rollup";
 
 /** Disk usage of the database and of the samples table, for the UI. */
 export interface DatabaseSize {
@@ -77,7 +78,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Deletes samples older than the retention period, in ctid batches of `batchSize`
  * rows (each its own short transaction), pausing between batches. Deleting rows takes
  * no lock that inserts wait for, so ingestion is never blocked; a stop request ends
- * the run after the current batch.
+ * the run after the current batch. Once the samples are gone, the `samples_1m`
+ * rollup minutes before the cutoff are dropped and the cutoff's minute recomputed.
  */
 export class RetentionJob implements BackgroundService {
   readonly name = "retention";
@@ -145,7 +147,11 @@ export class RetentionJob implements BackgroundService {
       const n = result.rowCount ?? 0;
       run.deleted += n;
       run.batches += 1;
-      if (n < batchSize) return run;
+      if (n < batchSize) {
+        // The rollup follows once every expired sample is gone.
+        await expireRollup(this.options.pool, cutoff);
+        return run;
+      }
       await sleep(this.options.pauseMs ?? 50);
     }
   }

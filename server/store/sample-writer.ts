@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { refreshRollup, touchedMinutes } from "./rollup";
 import { sqlState } from "./timeseries-pool";
 
 /** Rows for the `samples` table, columnar: series id, epoch ms, value. */
@@ -61,7 +62,9 @@ async function copyInto(client: pg.PoolClient, table: string, rows: SampleRows):
  * Writes sample batches with COPY (text format). Each batch is one transaction, so
  * it is stored entirely or not at all, and rows whose (series_id, ts) is already
  * stored are skipped rather than failing the batch, which makes replaying a batch
- * after an ambiguous failure harmless (exactly-once storage).
+ * after an ambiguous failure harmless (exactly-once storage). The `samples_1m`
+ * rollup rows of every minute a batch touches are recomputed in the same
+ * transaction, so the rollup always matches the committed samples.
  */
 export class SampleWriter {
   private readonly strategy: DuplicateStrategy;
@@ -88,12 +91,12 @@ export class SampleWriter {
     try {
       if (this.strategy === "optimistic") {
         try {
-          return { inserted: await this.inTransaction(client, () => copyInto(client, "samples", rows)), path: "copy" };
+          return { inserted: await this.inTransaction(client, rows, () => copyInto(client, "samples", rows)), path: "copy" };
         } catch (error) {
           if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
         }
       }
-      return { inserted: await this.inTransaction(client, () => this.staged(client, rows)), path: "staged" };
+      return { inserted: await this.inTransaction(client, rows, () => this.staged(client, rows)), path: "staged" };
     } catch (error) {
       broken ??= sqlState(error) === undefined ? (error instanceof Error ? error : new Error(String(error))) : undefined;
       throw error;
@@ -118,10 +121,12 @@ export class SampleWriter {
     return result.rowCount ?? 0;
   }
 
-  private async inTransaction(client: pg.PoolClient, work: () => Promise<number>): Promise<number> {
+  /** Runs `work` and then refreshes the 1-minute rollup of the minutes `rows` touch, in one transaction. */
+  private async inTransaction(client: pg.PoolClient, rows: SampleRows, work: () => Promise<number>): Promise<number> {
     await client.query("BEGIN");
     try {
       const n = await work();
+      if (n > 0) await refreshRollup(client, touchedMinutes(rows.seriesIds, rows.ts, rows.length));
       await client.query("COMMIT");
       return n;
     } catch (error) {

@@ -1,0 +1,182 @@
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CounterBuckets } from "../../../server/query/buckets";
+import { PgSampleSource } from "../../../server/query/pg-sample-source";
+import { type EvalPlan, planEval } from "../../../server/query/range-plan";
+import { type RangeQueryInput, rangeQuerySchema, runRangeQuery } from "../../../server/query/range-query";
+import { describeSeries } from "../../../server/recorder/sample";
+import { expireRollup, rebuildRollup } from "../../../server/store/rollup";
+import { SampleWriter } from "../../../server/store/sample-writer";
+import { SeriesStore } from "../../../server/store/series-store";
+import { createTimeseriesPool } from "../../../server/store/timeseries-pool";
+import { createTestDatabase, type TestDatabase } from "../../support/db";
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const T0 = 1_800_000_000_000;
+const SPAN = 8 * 3_600_000;
+const LES = ["0.1", "0.5", "1", "+Inf"];
+let db: TestDatabase;
+let pool: pg.Pool;
+let ids: number[] = [];
+
+interface Row {
+  id: number;
+  t: number;
+  v: number;
+}
+
+/** Writes rows in shuffled batches (late samples into minutes already rolled up), re-sending some rows. */
+async function writeShuffled(writer: SampleWriter, rows: Row[], rand: () => number): Promise<void> {
+  const order = rows.map((r, i) => ({ r, k: i + (rand() - 0.5) * 400 }));
+  order.sort((a, b) => a.k - b.k);
+  let i = 0;
+  while (i < order.length) {
+    const size = 50 + Math.floor(rand() * 700);
+    const batch = order.slice(i, i + size).map((o) => o.r);
+    // Duplicates: inside the batch, and replays of rows already stored.
+    for (let d = 0; d < 5; d += 1) batch.push(rows[Math.floor(rand() * Math.min(rows.length, i + size))]);
+    await writer.write({ seriesIds: batch.map((r) => r.id), ts: batch.map((r) => r.t), values: batch.map((r) => r.v), length: batch.length });
+    i += size;
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createTimeseriesPool(db.url, { applicationName: "loopscope-test-rollup", max: 3 });
+  const rand = random(11);
+  const store = new SeriesStore(pool);
+  const descriptors = LES.map((le) => describeSeries("self", { metric: "lat_bucket", labels: { le }, type: "histogram", help: "" }));
+  const resolved = await store.resolve(descriptors);
+  ids = descriptors.map((d) => resolved.get(d.hash)!);
+  const rows: Row[] = [];
+  for (const id of ids) {
+    let t = T0 + Math.floor(rand() * 20_000);
+    let v = 0;
+    while (t < T0 + SPAN) {
+      // Counters with resets (some right at minute edges), flat stretches, 0.1 steps.
+      v = rand() < 0.01 ? Math.floor(rand() * 10) : v + (rand() < 0.3 ? 0 : rand() < 0.5 ? 0.1 : Math.floor(rand() * 50));
+      rows.push({ id, t, v });
+      const gap = rand() < 0.1 ? 60_000 - (t % 60_000) : 1_000 + Math.floor(rand() * 20_000);
+      t += gap + (rand() < 0.005 ? 900_000 : 0);
+    }
+  }
+  await writeShuffled(new SampleWriter(pool), rows.slice(0, Math.floor(rows.length / 2)), rand);
+  await writeShuffled(new SampleWriter(pool, { strategy: "staged" }), rows.slice(Math.floor(rows.length / 2)), rand);
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+function expectClose(actual: number, expected: number, what: string): void {
+  const tolerance = 1e-9 * Math.max(1, Math.abs(expected));
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance);
+}
+
+function expectSameBuckets(actual: Map<number, CounterBuckets>, expected: Map<number, CounterBuckets>): number {
+  let compared = 0;
+  for (const [id, e] of expected) {
+    const a = actual.get(id)!;
+    for (let j = 0; j < e.count.length; j += 1) {
+      expect(a.count[j], `count ${id}[${j}]`).toBe(e.count[j]);
+      if (e.count[j] === 0) continue;
+      compared += 1;
+      for (const key of ["firstT", "lastT", "firstV", "lastV", "increase"] as const) expectClose(a[key][j], e[key][j], `${key} ${id}[${j}]`);
+    }
+  }
+  return compared;
+}
+
+const plans: [string, EvalPlan][] = [
+  ["5 m buckets, aligned", planEval({ start: T0, end: T0 + SPAN, maxPoints: 97, stepMs: 300_000 })],
+  ["607 s buckets, unaligned", planEval({ start: T0 + 12_345, end: T0 + SPAN, maxPoints: 1_000, stepMs: 607_000 })],
+  ["10 m step, 25 m window", planEval({ start: T0 + 7_000, end: T0 + SPAN - 3_333, maxPoints: 1_000, stepMs: 600_000, windowMs: 1_500_000 })],
+  ["1 h buckets, 8 h window", planEval({ start: T0 + SPAN, end: T0 + SPAN, maxPoints: 2, stepMs: 3_600_000, windowMs: SPAN })],
+];
+
+describe("samples_1m rollup", () => {
+  it("matches a rebuild from the stored samples after shuffled, duplicated batches", async () => {
+    const snapshot = async () => (await pool.query("SELECT * FROM samples_1m ORDER BY series_id, bucket")).rows;
+    const maintained = await snapshot();
+    expect(maintained.length).toBeGreaterThan(1_000);
+    await pool.query("TRUNCATE samples_1m");
+    await rebuildRollup(pool, T0 - 3_600_000, T0 + 2 * SPAN);
+    expect(await snapshot()).toEqual(maintained);
+  });
+
+  it.each(plans)("counter buckets from the rollup equal the raw path (%s)", async (_name, plan) => {
+    expect(plan.bucketMs).toBeGreaterThanOrEqual(300_000);
+    const raw = await new PgSampleSource(pool, { rollup: false }).counterBuckets(ids, plan);
+    const rolled = await new PgSampleSource(pool, { rollup: true, parallelism: 2 }).counterBuckets(ids, plan);
+    expect(expectSameBuckets(rolled, raw)).toBeGreaterThan(0);
+  });
+
+  it.each<[string, RangeQueryInput]>([
+    ["rate", { metric: "lat_bucket", fn: "rate", start: T0, end: T0 + SPAN, maxPoints: 90 }],
+    ["increase", { metric: "lat_bucket", fn: "increase", start: T0 + 999, end: T0 + SPAN, stepMs: 420_000, windowMs: 900_000 }],
+    ["histogram_quantile", { metric: "lat", fn: "histogram_quantile", quantile: 0.9, aggregate: { op: "sum", by: [] }, start: T0, end: T0 + SPAN, maxPoints: 60 }],
+  ])("%s range queries equal the raw path", async (_name, input) => {
+    const query = rangeQuerySchema.parse(input);
+    const raw = await runRangeQuery(new PgSampleSource(pool, { rollup: false }), query);
+    const rolled = await runRangeQuery(new PgSampleSource(pool), query);
+    expect(rolled.step).toBeGreaterThanOrEqual(300_000);
+    expect(rolled.series.map((s) => s.labels)).toEqual(raw.series.map((s) => s.labels));
+    let points = 0;
+    raw.series.forEach((s, k) => {
+      const other = rolled.series[k].points;
+      expect(other.map(([t]) => t)).toEqual(s.points.map(([t]) => t));
+      s.points.forEach(([, v], i) => {
+        expectClose(other[i][1], v, `series ${k} point ${i}`);
+      });
+      points += s.points.length;
+    });
+    expect(points).toBeGreaterThan(10);
+  });
+
+  it("stays exact after retention deletes samples up to a cutoff inside a minute", async () => {
+    const cutoff = T0 + 2 * 3_600_000 + 31_500;
+    await pool.query("DELETE FROM samples WHERE ts < $1", [new Date(cutoff)]);
+    await expireRollup(pool, cutoff);
+    const old = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM samples_1m WHERE bucket < $1", [new Date(cutoff - 60_000)]);
+    expect(old.rows[0].n).toBe(0);
+    const plan = planEval({ start: T0 + 3_600_000, end: T0 + SPAN, maxPoints: 1_000, stepMs: 300_000, windowMs: 600_000 });
+    const raw = await new PgSampleSource(pool, { rollup: false }).counterBuckets(ids, plan);
+    const rolled = await new PgSampleSource(pool).counterBuckets(ids, plan);
+    expect(expectSameBuckets(rolled, raw)).toBeGreaterThan(0);
+  });
+});
+
+describe("samples_1m rollup under concurrent writers", () => {
+  it("counts every sample when two writers write the same series and minutes at once", async () => {
+    const store = new SeriesStore(pool);
+    const descriptor = describeSeries("self", { metric: "concurrent_total", labels: {}, type: "counter", help: "" });
+    const id = (await store.resolve([descriptor])).get(descriptor.hash)!;
+    const writers = [new SampleWriter(pool), new SampleWriter(pool)];
+    const base = T0 + 10 * SPAN;
+    for (let round = 0; round < 20; round += 1) {
+      // Writer k writes the samples at odd/even seconds of the same two minutes.
+      await Promise.all(
+        writers.map((writer, k) => {
+          const ts = Array.from({ length: 60 }, (_, i) => base + round * 120_000 + (2 * i + k) * 1_000 + 1);
+          return writer.write({ seriesIds: ts.map(() => id), ts, values: ts.map((t) => (t - base) / 1_000), length: ts.length });
+        }),
+      );
+    }
+    const { rows } = await pool.query<{ n: number; inc: number }>("SELECT sum(n)::int AS n, sum(inc) AS inc FROM samples_1m WHERE series_id = $1", [id]);
+    expect(rows[0].n).toBe(20 * 120);
+    const before = (await pool.query("SELECT * FROM samples_1m WHERE series_id = $1 ORDER BY bucket", [id])).rows;
+    await rebuildRollup(pool, base, base + 40 * 60_000 + 1);
+    expect((await pool.query("SELECT * FROM samples_1m WHERE series_id = $1 ORDER BY bucket", [id])).rows).toEqual(before);
+  });
+});
