@@ -13,6 +13,11 @@ describe("exposition renderer", () => {
     histogram.observe({ controller: "pods" }, 0.3);
     new Summary({ name: "demo_summary", help: "Summary", percentiles: [0.5, 0.99], registers: [registry] }).observe(2);
     for (let i = 0; i < 300; i += 1) new Gauge({ name: `demo_many_${i}`, help: "Many", registers: [registry] }).set(i);
+    // Large families are rendered in slices by Loopscope's own formatter: same text required.
+    const big = new Counter({ name: "demo_big_total", help: "Big\nfamily", labelNames: ["controller", "key"], registers: [registry] });
+    for (let i = 0; i < 2_500; i += 1) big.inc({ controller: `c${i % 7}`, key: i % 3 ? `ns/obj-${i}` : `we"ird\\${i}\n` }, i);
+    const bigHistogram = new Histogram({ name: "demo_big_seconds", help: "Big histogram", labelNames: ["key"], buckets: [0.1, 1], registers: [registry] });
+    for (let i = 0; i < 300; i += 1) bigHistogram.observe({ key: `k${i}` }, i % 2);
     const rendered = await renderExposition(registry);
     expect(rendered).toBe(await registry.metrics());
     expect(rendered).toContain('demo_total{key="a \\"quoted\\"\\nkey"} 3');
