@@ -48,6 +48,13 @@ export function createTimeseriesPool(databaseUrl: string, options: TimeseriesPoo
   pool.on("error", (error) => {
     log.warn({ err: error.message, pool: options.applicationName }, "idle database connection lost");
   });
+  // A checked-out client has no pool listener: a connection killed between two queries of a
+  // transaction would emit an unhandled 'error'. The next query on it fails and is retried.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      log.warn({ err: error.message, pool: options.applicationName }, "database connection lost while in use");
+    });
+  });
   return pool;
 }
 
