@@ -1,7 +1,7 @@
 "use client";
 
 import { type FormEvent, useState } from "react";
-import { Field, FormError, type FormErrors } from "./Field";
+import { Field, FormFooter, type FormErrors } from "./Field";
 import type { Matcher } from "./matchers";
 import { MatchersEditor } from "./MatchersEditor";
 
@@ -172,17 +172,7 @@ export function ChannelForm({ values, onChange, onSubmit, mode, maskedUrl, hasSt
           Enabled
         </label>
       </div>
-      <FormError message={errors.form} />
-      <div className="form-actions">
-        <button type="submit" className="primary" disabled={submitting}>
-          {submitting ? "Saving…" : mode === "edit" ? "Save channel" : "Add channel"}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormFooter error={errors.form} submitting={submitting} submitLabel={mode === "edit" ? "Save channel" : "Add channel"} onCancel={onCancel} />
     </form>
   );
 }

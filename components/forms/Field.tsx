@@ -53,3 +53,34 @@ export function FormError({ message }: { message?: string }) {
 }
 
 export type FormErrors = Readonly<Record<string, string>>;
+
+/** The foot of every form: its form-level error, the submit button and an optional Cancel. */
+export function FormFooter({
+  error,
+  submitting,
+  submitLabel,
+  submittingLabel = "Saving…",
+  onCancel,
+}: {
+  error?: string;
+  submitting?: boolean;
+  submitLabel: string;
+  submittingLabel?: string;
+  onCancel?: () => void;
+}) {
+  return (
+    <>
+      <FormError message={error} />
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={submitting}>
+          {submitting ? submittingLabel : submitLabel}
+        </button>
+        {onCancel ? (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+    </>
+  );
+}

@@ -1,7 +1,7 @@
 "use client";
 
 import { type FormEvent, useId } from "react";
-import { Field, FormError, type FormErrors } from "./Field";
+import { Field, FormFooter, type FormErrors } from "./Field";
 import { KeyValueEditor } from "./KeyValueEditor";
 import { MatchersEditor } from "./MatchersEditor";
 import { COMPARATORS, RULE_AGGREGATIONS, RULE_FUNCTIONS, type RuleFormValues, ruleExpression } from "./rule-values";
@@ -121,17 +121,7 @@ export function RuleForm({ values, onChange, onSubmit, errors = {}, submitting =
         multiline
         hint="Templating: {{ $labels.controller }}, {{ $value }}"
       />
-      <FormError message={errors.form} />
-      <div className="form-actions">
-        <button type="submit" className="primary" disabled={submitting}>
-          {submitting ? "Saving…" : submitLabel}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormFooter error={errors.form} submitting={submitting} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }

@@ -2,7 +2,7 @@
 
 import type { FormEvent } from "react";
 import { fromDateTimeLocal, toDateTimeLocal } from "../format/time";
-import { Field, FormError, type FormErrors } from "./Field";
+import { Field, FormFooter, type FormErrors } from "./Field";
 import { type Matcher, matchersFromLabels } from "./matchers";
 import { MatchersEditor } from "./MatchersEditor";
 
@@ -82,17 +82,7 @@ export function SilenceForm({ values, onChange, onSubmit, errors = {}, submittin
       <Field label="Comment" name="comment" error={errors.comment}>
         {(p) => <textarea {...p} name="comment" rows={2} value={values.comment} onChange={(e) => set("comment", e.target.value)} />}
       </Field>
-      <FormError message={errors.form} />
-      <div className="form-actions">
-        <button type="submit" className="primary" disabled={submitting}>
-          {submitting ? "Creating…" : "Create silence"}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormFooter error={errors.form} submitting={submitting} submitLabel="Create silence" submittingLabel="Creating…" onCancel={onCancel} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import type { FormEvent } from "react";
-import { Field, FormError, type FormErrors } from "./Field";
+import { Field, FormFooter, type FormErrors } from "./Field";
 
 export type TargetAuthKind = "none" | "bearer" | "basic";
 
@@ -78,17 +78,7 @@ export function TargetForm({ values, onChange, onSubmit, mode, hasStoredSecret =
           </Field>
         ) : null}
       </div>
-      <FormError message={errors.form} />
-      <div className="form-actions">
-        <button type="submit" className="primary" disabled={submitting}>
-          {submitting ? "Saving…" : mode === "edit" ? "Save target" : "Add target"}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormFooter error={errors.form} submitting={submitting} submitLabel={mode === "edit" ? "Save target" : "Add target"} onCancel={onCancel} />
     </form>
   );
 }
