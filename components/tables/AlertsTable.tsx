@@ -4,6 +4,7 @@ import { EmptyRow } from "../ui/EmptyRow";
 import { LabelChips } from "../ui/LabelChips";
 import { TableScroll } from "../ui/TableScroll";
 import { Timestamp } from "../ui/Timestamp";
+import { HeaderRow } from "../ui/HeaderRow";
 
 export interface AlertRow {
   /** The alert's fingerprint (rule + label set). */
@@ -36,20 +37,7 @@ export function AlertsTable({ rows, now, onSilence }: AlertsTableProps) {
     <TableScroll label="Active alerts" testId="alerts-table">
       <table>
         <thead>
-          <tr>
-            <th scope="col">State</th>
-            <th scope="col">Alert</th>
-            <th scope="col">Labels</th>
-            <th scope="col" className="num">
-              Value
-            </th>
-            <th scope="col">Since</th>
-            {onSilence ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            ) : null}
-          </tr>
+          <HeaderRow columns={["State", "Alert", "Labels", { label: "Value", numeric: true }, "Since"]} actions={Boolean(onSilence)} />
         </thead>
         <tbody>
           {sorted.length === 0 ? <EmptyRow columns={columns}>No alerts are firing or pending.</EmptyRow> : null}

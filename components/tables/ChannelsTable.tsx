@@ -3,6 +3,7 @@ import { EmptyRow } from "../ui/EmptyRow";
 import { TableScroll } from "../ui/TableScroll";
 import { Timestamp } from "../ui/Timestamp";
 import type { ChannelKind } from "../forms/ChannelForm";
+import { HeaderRow } from "../ui/HeaderRow";
 
 export interface ChannelRow {
   id: number;
@@ -36,18 +37,7 @@ export function ChannelsTable({ rows, now, onSendTest, onEdit, onDelete, sending
     <TableScroll label="Channels" testId="channels-table">
       <table>
         <thead>
-          <tr>
-            <th scope="col">Channel</th>
-            <th scope="col">Kind</th>
-            <th scope="col">URL</th>
-            <th scope="col">Group by</th>
-            <th scope="col">Last delivery</th>
-            {actions ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            ) : null}
-          </tr>
+          <HeaderRow columns={["Channel", "Kind", "URL", "Group by", "Last delivery"]} actions={actions} />
         </thead>
         <tbody>
           {rows.length === 0 ? <EmptyRow columns={actions ? 6 : 5}>No channels: alerts are shown here but not sent anywhere.</EmptyRow> : null}

@@ -5,6 +5,7 @@ import { Badge, type BadgeTone } from "../ui/Badge";
 import { EmptyRow } from "../ui/EmptyRow";
 import { TableScroll } from "../ui/TableScroll";
 import { Timestamp } from "../ui/Timestamp";
+import { HeaderRow } from "../ui/HeaderRow";
 
 export type DeliveryState = "pending" | "delivered" | "failed" | "dead";
 
@@ -63,22 +64,7 @@ export function DeliveriesTable({ rows, now, onRetry }: DeliveriesTableProps) {
       <TableScroll label="Deliveries" testId="deliveries-table">
         <table>
           <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Channel</th>
-              <th scope="col">Kind</th>
-              <th scope="col">State</th>
-              <th scope="col" className="num">
-                Attempts
-              </th>
-              <th scope="col">Delivered / next try</th>
-              <th scope="col">Last error</th>
-              {onRetry ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
+            <HeaderRow columns={["Created", "Channel", "Kind", "State", { label: "Attempts", numeric: true }, "Delivered / next try", "Last error"]} actions={Boolean(onRetry)} />
           </thead>
           <tbody>
             {shown.length === 0 ? <EmptyRow columns={columns}>{deadOnly ? "No dead letters." : "Nothing sent yet."}</EmptyRow> : null}

@@ -2,6 +2,7 @@ import { formatDuration } from "../format/duration";
 import { Badge } from "../ui/Badge";
 import { EmptyRow } from "../ui/EmptyRow";
 import { TableScroll } from "../ui/TableScroll";
+import { HeaderRow } from "../ui/HeaderRow";
 
 export interface RuleRow {
   id: number;
@@ -31,18 +32,7 @@ export function RulesTable({ rows, onEdit, onToggle, onDelete }: RulesTableProps
     <TableScroll label="Alert rules" testId="rules-table">
       <table>
         <thead>
-          <tr>
-            <th scope="col">Rule</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Condition</th>
-            <th scope="col">For</th>
-            <th scope="col">State</th>
-            {actions ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            ) : null}
-          </tr>
+          <HeaderRow columns={["Rule", "Kind", "Condition", "For", "State"]} actions={actions} />
         </thead>
         <tbody>
           {rows.length === 0 ? <EmptyRow columns={actions ? 6 : 5}>No rules yet.</EmptyRow> : null}

@@ -4,6 +4,7 @@ import { TableScroll } from "../ui/TableScroll";
 import { Timestamp } from "../ui/Timestamp";
 import type { Matcher } from "../forms/matchers";
 import { formatMatchers } from "../forms/matchers";
+import { HeaderRow } from "../ui/HeaderRow";
 
 export interface SilenceRow {
   id: number;
@@ -32,18 +33,7 @@ export function SilencesTable({ rows, now, onExpire }: { rows: readonly SilenceR
     <TableScroll label="Silences" testId="silences-table">
       <table>
         <thead>
-          <tr>
-            <th scope="col">State</th>
-            <th scope="col">Matchers</th>
-            <th scope="col">Ends</th>
-            <th scope="col">By</th>
-            <th scope="col">Comment</th>
-            {onExpire ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            ) : null}
-          </tr>
+          <HeaderRow columns={["State", "Matchers", "Ends", "By", "Comment"]} actions={Boolean(onExpire)} />
         </thead>
         <tbody>
           {sorted.length === 0 ? <EmptyRow columns={onExpire ? 6 : 5}>No silences.</EmptyRow> : null}

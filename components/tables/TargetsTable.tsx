@@ -7,6 +7,7 @@ import { Badge } from "../ui/Badge";
 import { EmptyRow } from "../ui/EmptyRow";
 import { TableScroll } from "../ui/TableScroll";
 import { Timestamp } from "../ui/Timestamp";
+import { HeaderRow } from "../ui/HeaderRow";
 
 export interface TargetRow {
   id: number;
@@ -40,23 +41,7 @@ export function TargetsTable({ rows, now, onEdit, onRemove }: TargetsTableProps)
     <TableScroll label="Scrape targets" testId="targets-table">
       <table>
         <thead>
-          <tr>
-            <th scope="col">Target</th>
-            <th scope="col">Health</th>
-            <th scope="col">Last scrape</th>
-            <th scope="col" className="num">
-              Duration
-            </th>
-            <th scope="col" className="num">
-              Samples
-            </th>
-            <th scope="col">Error</th>
-            {actions ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            ) : null}
-          </tr>
+          <HeaderRow columns={["Target", "Health", "Last scrape", { label: "Duration", numeric: true }, { label: "Samples", numeric: true }, "Error"]} actions={actions} />
         </thead>
         <tbody>
           {rows.length === 0 ? <EmptyRow columns={actions ? 7 : 6}>No scrape targets. Add one to chart another controller's /metrics.</EmptyRow> : null}
