@@ -3,12 +3,16 @@ import type { ReactNode } from "react";
 import { ThemeScript } from "../components/controls/ThemeScript";
 import { ThemeToggle } from "../components/controls/ThemeToggle";
 import { TrpcReactProvider } from "./_trpc/client";
+import { SignedInAs } from "./login/SignedInAs";
 import "./globals.css";
 
 export const metadata: Metadata = {
   title: "Loopscope",
   description: "Observability and leak diagnostics for Kubernetes-style controllers",
 };
+
+// Rendered per request: the CSP nonce (server/http/security-headers.ts) and the signed-in user.
+export const dynamic = "force-dynamic";
 
 const NAV = [
   { href: "/", label: "Overview" },
@@ -36,6 +40,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             ))}
           </nav>
           <ThemeToggle />
+          <SignedInAs />
         </header>
         <TrpcReactProvider>
           <main>{children}</main>

@@ -7,6 +7,8 @@ export interface AppStatus {
   sourceKind: string;
   uptimeSeconds: number;
   nodeVersion: string;
+  /** Leader election (server/system/status.ts LeadershipStatus). */
+  leadership?: { mode: "disabled" | "leader" | "follower"; identity?: string; holder?: string };
 }
 
 function formatUptime(seconds: number): string {
@@ -33,6 +35,14 @@ export function StatusPanel({ status }: { status: AppStatus }) {
         </dd>
         <dt>Source</dt>
         <dd>{status.sourceKind === "demo" ? "demo cluster (simulated)" : status.sourceKind}</dd>
+        <dt>Leader election</dt>
+        <dd data-testid="leadership">
+          {status.leadership?.mode === "leader"
+            ? `leader (${status.leadership.identity})`
+            : status.leadership?.mode === "follower"
+              ? `follower (${status.leadership.identity}); leader: ${status.leadership.holder || "none"}`
+              : "off (single instance)"}
+        </dd>
         <dt>Uptime</dt>
         <dd data-testid="uptime">{formatUptime(status.uptimeSeconds)}</dd>
         <dt>Node.js</dt>

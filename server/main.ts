@@ -1,6 +1,8 @@
 import http from "node:http";
 import next from "next";
+import { type AuthService, startAuth } from "./auth";
 import { ConfigError, type LoopscopeConfig, loadConfig } from "./config";
+import { createRequestGate } from "./http/request-gate";
 import { ServiceSet } from "./lifecycle/service-set";
 import { log } from "./log";
 import { metricsRegistry } from "./metrics/registry";
@@ -64,8 +66,10 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
 
 export async function main(): Promise<void> {
   let config: LoopscopeConfig;
+  let auth: AuthService;
   try {
     config = loadConfig();
+    auth = startAuth(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -85,8 +89,9 @@ export async function main(): Promise<void> {
   const app = next({ dev: false, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
+  const gate = createRequestGate(auth, handle, (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, "request failed"));
   const server = http.createServer((req, res) => {
-    void handle(req, res);
+    void gate(req, res);
   });
 
   const shutdown = async (signal: string) => {
@@ -143,5 +148,6 @@ export async function main(): Promise<void> {
     await database.stop();
     process.exit(1);
   }
+  state.servicesStarted = true;
   log.info({ ms: Date.now() - state.startedAt }, "Loopscope is ready");
 }

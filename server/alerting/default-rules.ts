@@ -1,5 +1,8 @@
 import { type AlertRuleDefinition, parseRule } from "./rule-schema";
 
+/** Reconcile errors per second (5-minute rate) above which ReconcileErrors fires. */
+export const RECONCILE_ERROR_STORM_PER_S = 0.05;
+
 /**
  * The built-in rules for one controller, in the spirit of the kubebuilder / kube-prometheus
  * controller alerts. They are stored with builtin=true, created when missing and never
@@ -46,15 +49,18 @@ export function defaultRulesFor(controller: string): AlertRuleDefinition[] {
       kind: "threshold",
       spec: {
         query: { metric: "controller_runtime_reconcile_errors_total", matchers: byController, fn: "rate", rangeMs: "5m", agg: "sum", by: ["controller"] },
+        // Every busy controller fails a few reconciles (optimistic-lock conflicts, webhooks
+        // timing out) and retries them; `> 0` would fire on that forever. A storm is more than
+        // 15 failed reconciles in 5 minutes, sustained for 2 minutes.
         comparator: ">",
-        value: 0,
+        value: RECONCILE_ERROR_STORM_PER_S,
       },
       for: "2m",
       interval: "15s",
       labels: { severity: "warning", controller },
       annotations: {
         summary: "{{ $labels.controller }} is failing reconciles",
-        description: "Reconcile errors of {{ $labels.controller }}: {{ $value | humanize }}/s over the last 5 minutes, for at least 2 minutes.",
+        description: "Reconcile errors of {{ $labels.controller }}: {{ $value | humanize }}/s over the last 5 minutes (a storm: above 0.05/s, several times the few retried conflicts of a healthy controller), for at least 2 minutes.",
       },
     }),
     parseRule({

@@ -1,5 +1,6 @@
-import { Agent, errors as undiciErrors, request } from "undici";
-import { blockedUrlReason, guardedLookup, type OutboundPolicy } from "./outbound-guard";
+import { type Agent, errors as undiciErrors, request } from "undici";
+import { type OutboundPolicy as AddressPolicy, outboundAgent, readBody, resolvePolicy, WEBHOOK_LIMITS } from "../outbound/policy";
+import { blockedUrlReason, type OutboundPolicy } from "./outbound-guard";
 import type { RenderedRequest } from "./payloads";
 import { type AttemptOutcome, parseRetryAfter } from "./retry-policy";
 
@@ -26,27 +27,25 @@ export function scrubUrl(message: string, url: string): string {
 }
 
 /**
- * POSTs rendered notifications with undici: a timeout on the whole request, no
- * redirects followed, link-local/metadata destinations refused (also after DNS), and
- * the outcome reduced to what the retry policy needs. Never throws; never reports the
- * URL in an error.
+ * POSTs rendered notifications with undici under the one outbound policy
+ * (server/outbound/policy.ts): a timeout on the whole request, no redirects followed,
+ * link-local/metadata destinations refused (on the URL and after DNS), at most
+ * WEBHOOK_LIMITS.maxResponseBytes of the answer read. The outcome is reduced to what
+ * the retry policy needs. Never throws; never reports the URL in an error.
  */
 export class HttpSender {
   private readonly agent: Agent;
   private readonly clock: () => number;
+  private readonly policy: AddressPolicy;
 
   constructor(private readonly options: HttpSenderOptions) {
     this.clock = options.clock ?? Date.now;
-    this.agent = new Agent({
-      connect: { lookup: guardedLookup(options), timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      keepAliveTimeout: 4_000,
-    });
+    this.policy = resolvePolicy(options);
+    this.agent = outboundAgent(this.policy, { connectTimeoutMs: options.timeoutMs, idleTimeoutMs: options.timeoutMs, keepAliveTimeoutMs: 4_000 });
   }
 
   async post(req: RenderedRequest): Promise<AttemptOutcome> {
-    const refusal = blockedUrlReason(req.url, this.options);
+    const refusal = blockedUrlReason(req.url, this.policy);
     if (refusal) return { refused: true, error: refusal };
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
@@ -57,7 +56,7 @@ export class HttpSender {
         dispatcher: this.agent,
         signal,
       });
-      const text = await readLimited(response.body, 16_384);
+      const text = (await readBody(response.body, WEBHOOK_LIMITS.maxResponseBytes, "truncate")).body.toString("utf8");
       const status = response.statusCode;
       const header = response.headers["retry-after"];
       const outcome: AttemptOutcome = { status };
@@ -75,17 +74,6 @@ export class HttpSender {
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-async function readLimited(body: AsyncIterable<Buffer | string> & { destroy?: () => void }, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    if (size < max) chunks.push(buf.subarray(0, max - size));
-    size += buf.length;
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function isRefusal(error: unknown): boolean {

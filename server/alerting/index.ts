@@ -1,6 +1,7 @@
 import type { LoopscopeConfig } from "../config";
 import type { BackgroundService } from "../lifecycle/service-set";
 import type { Logger } from "../log";
+import { outboundPolicyFromConfig } from "../outbound/policy";
 import { openSecretBox, type SecretBox } from "../secrets";
 import { provideService, withdrawService } from "../service-registry";
 import { prismaClient } from "../store/prisma";
@@ -12,7 +13,8 @@ import { Notifier } from "./notifier";
 import type { RetryPolicy } from "./retry-policy";
 
 export interface AlertingWiring {
-  config: Pick<LoopscopeConfig, "HOST" | "PORT" | "LOOPSCOPE_PUBLIC_URL" | "LOOPSCOPE_SECRET_KEY" | "LOOPSCOPE_ALLOW_PRIVATE_TARGETS" | "dataDir">;
+  config: Pick<LoopscopeConfig, "HOST" | "PORT" | "LOOPSCOPE_PUBLIC_URL" | "LOOPSCOPE_SECRET_KEY" | "LOOPSCOPE_ALLOW_PRIVATE_TARGETS" | "dataDir"> &
+    Partial<Pick<LoopscopeConfig, "LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS">>;
   databaseUrl: string;
   sources: RuleDataSources;
   /** Controllers that get the built-in rules (asked at start and every minute). */
@@ -48,7 +50,7 @@ export function createAlerting(wiring: AlertingWiring): Alerting {
   const prisma = prismaClient(wiring.databaseUrl);
   const externalURL = externalUrlOf(wiring.config);
   const secrets = wiring.secrets ?? openSecretBox(wiring.config);
-  const policy = { allowLinkLocal: wiring.config.LOOPSCOPE_ALLOW_PRIVATE_TARGETS };
+  const policy = outboundPolicyFromConfig(wiring.config);
   const delivery = new DeliveryWorker({ prisma, secrets, policy, externalURL, retry: wiring.retry, log: wiring.log?.child({ component: "alert-delivery" }) });
   const notifier = new Notifier({ prisma, delivery, externalURL, inhibitRules: wiring.inhibitRules, log: wiring.log?.child({ component: "notifier" }) });
   const evaluator = new AlertEvaluator({

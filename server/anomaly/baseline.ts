@@ -54,6 +54,18 @@ export function decodePoints(p: StoredPoints): BaselineState {
 
 const NO_OFFSET: OffsetFn = () => 0;
 
+/** A side of the median holding fewer than 1/RARE_SIDE of the points is rare. */
+const RARE_SIDE = 4;
+
+/** Median of `zeros` zero distances followed by `n` ascending distances `at(0…n−1)`. */
+function sideMedian(zeros: number, n: number, at: (k: number) => number): { spread: number; count: number } {
+  const count = zeros + n;
+  if (count === 0) return { spread: 0, count };
+  const value = (i: number) => (i < zeros ? 0 : at(i - zeros));
+  const mid = (count - 1) / 2;
+  return { spread: (value(Math.floor(mid)) + value(Math.ceil(mid))) / 2, count };
+}
+
 /** Index of the first element ≥ x among the first n of an ascending array. */
 function lowerBound(sorted: Float64Array, n: number, x: number): number {
   let lo = 0;
@@ -207,29 +219,28 @@ export class RobustBaseline {
   }
 
   /**
-   * Median distance from `center` of the values strictly above it (0 when there are
-   * none) and how many there are. With its mirror `belowSpread` this is a "double MAD":
-   * it follows skewed and zero-inflated series, and a contamination of up to a quarter
-   * of the points cannot move it arbitrarily.
+   * Median distance from `center` of the values above it, and how many values that
+   * median is taken over. With its mirror `belowSpread` this is a "double MAD": it
+   * follows skewed series, and a contamination of up to a quarter of the points cannot
+   * move it arbitrarily. When the values strictly above are rare (under a quarter: the
+   * median sits in a run of equal values, as in a zero-inflated error rate), half of the
+   * values equal to `center` join that side at distance 0, so the rare side's spread is
+   * not the size of its one or two blips.
    */
   aboveSpread(center: number): { spread: number; count: number } {
     const s = this.sorted;
     const from = upperBound(s, this.count, center);
-    const count = this.count - from;
-    if (count === 0) return { spread: 0, count };
-    const mid = from + (count - 1) / 2;
-    const m = (s[Math.floor(mid)] + s[Math.ceil(mid)]) / 2;
-    return { spread: m - center, count };
+    const n = this.count - from;
+    const ties = n * RARE_SIDE < this.count ? Math.floor((from - lowerBound(s, this.count, center)) / 2) : 0;
+    return sideMedian(ties, n, (k) => s[from + k] - center);
   }
 
-  /** Median distance from `center` of the values strictly below it, and how many there are. */
+  /** Median distance from `center` of the values below it (a rare side shares ties, as in `aboveSpread`), and over how many. */
   belowSpread(center: number): { spread: number; count: number } {
     const s = this.sorted;
-    const count = lowerBound(s, this.count, center);
-    if (count === 0) return { spread: 0, count };
-    const mid = (count - 1) / 2;
-    const m = (s[Math.floor(mid)] + s[Math.ceil(mid)]) / 2;
-    return { spread: center - m, count };
+    const below = lowerBound(s, this.count, center);
+    const ties = below * RARE_SIDE < this.count ? Math.floor((upperBound(s, this.count, center) - below) / 2) : 0;
+    return sideMedian(ties, below, (k) => center - s[below - 1 - k]);
   }
 
   toState(): BaselineState {

@@ -112,8 +112,17 @@ export const detectorStateSchema = z.object({
   ready: z.boolean(),
   baseline: pointsSchema,
   shift: z
-    .object({ since: z.number(), direction: z.enum(["above", "below"]), normals: z.number().int(), points: pointsSchema })
+    .object({
+      since: z.number(),
+      direction: z.enum(["above", "below"]),
+      normals: z.number().int(),
+      points: pointsSchema,
+      /** Largest deviation a recurring run may reach and still be expected (null: not recurring). */
+      recurringUpTo: z.number().nullable().default(null),
+    })
     .nullable(),
+  /** Recent out-of-band runs: [start ms, direction (1 above, −1 below), largest deviation, points]. */
+  episodes: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).default([]),
   previous: z.object({ since: z.number(), returning: z.number().int(), points: pointsSchema }).nullable(),
   seasonal: z.object({ daily: profileSchema, weekly: profileSchema }).nullable(),
 });
@@ -128,7 +137,12 @@ interface ShiftRun {
   normals: number;
   ts: number[];
   values: number[];
+  /** Set when the run recurs on schedule (see `recurringLimit`): deviations up to this are expected. */
+  recurringUpTo: number | null;
 }
+
+/** An out-of-band run as remembered for recurrence: start, direction (1 above, −1 below), largest deviation, points. */
+type Episode = [number, number, number, number];
 
 interface PreviousLevel {
   since: number;
@@ -141,6 +155,20 @@ interface Spread {
   up: number;
   down: number;
 }
+
+/** Recurring runs: the shortest period recognised, and how many runs are remembered. */
+const MIN_RECURRENCE_MS = 60_000;
+const MAX_EPISODES = 64;
+/** A recurring run is shown at this share of the band's z (well inside, so no window opens). */
+const RECURRING_Z_SHARE = 0.5;
+/** Two earlier runs recur alike when their largest deviations differ by at most this factor… */
+const RECURRENCE_LIKENESS = 2;
+/** …and a new run on their schedule is expected up to this multiple of the larger one. */
+const RECURRENCE_HEADROOM = 1.5;
+/** Start times on a schedule may be off by this many typical sample intervals. */
+const RECURRENCE_JITTER_INTERVALS = 1.5;
+/** Runs shorter than this many points are not remembered as part of a schedule. */
+const RECURRENCE_MIN_POINTS = 3;
 
 /** Consecutive in-band points that end a shift run. */
 const RUN_BREAK_POINTS = 4;
@@ -183,6 +211,7 @@ export class AnomalyDetector {
   private ready: boolean;
   private baseline: RobustBaseline;
   private shift: ShiftRun | null;
+  private episodes: Episode[];
   private previous: PreviousLevel | null;
   private readonly seasonal: Seasonality | null;
   private readonly offset: OffsetFn;
@@ -197,7 +226,16 @@ export class AnomalyDetector {
     this.typicalDt = state?.typicalDt ?? null;
     this.ready = state?.ready ?? false;
     this.baseline = new RobustBaseline(this.params.windowPoints, this.params.windowMs, this.params.windowMinPoints, state ? decodePoints(state.baseline) : undefined, this.offset);
-    this.shift = state?.shift ? { since: state.shift.since, direction: state.shift.direction, normals: state.shift.normals, ...decodePoints(state.shift.points) } : null;
+    this.shift = state?.shift
+      ? {
+          since: state.shift.since,
+          direction: state.shift.direction,
+          normals: state.shift.normals,
+          ...decodePoints(state.shift.points),
+          recurringUpTo: state.shift.recurringUpTo,
+        }
+      : null;
+    this.episodes = state?.episodes.map((e): Episode => [e[0], e[1], e[2], e[3]]) ?? [];
     this.previous = state?.previous
       ? {
           since: state.previous.since,
@@ -308,7 +346,11 @@ export class AnomalyDetector {
       }
     } else {
       if (this.previous) this.previous.returning = 0;
-      this.extendShift(ts, value, direction);
+      const deviation = Math.abs(y - spread.median);
+      const run = this.extendShift(ts, value, direction, deviation);
+      // A run that recurs on the schedule of earlier alike runs (a resync, a cron job) is
+      // expected while it stays within their size: shown inside the band, still not learned.
+      if (run?.recurringUpTo != null && deviation <= run.recurringUpTo) effectiveZ = Math.min(effectiveZ, RECURRING_Z_SHARE * zBand);
     }
 
     const expected = spread.median + seasonalOffset;
@@ -325,11 +367,20 @@ export class AnomalyDetector {
     };
   }
 
-  private extendShift(ts: number, value: number, direction: Direction): void {
+  /** Extends (or starts) the run of out-of-band points; returns it, or null when it just became the new normal. */
+  private extendShift(ts: number, value: number, direction: Direction, deviation: number): ShiftRun | null {
+    const sign = direction === "above" ? 1 : -1;
     if (!this.shift || this.shift.direction !== direction) {
-      this.shift = { since: ts, direction, normals: 0, ts: [], values: [] };
+      this.shift = { since: ts, direction, normals: 0, ts: [], values: [], recurringUpTo: this.recurringLimit(ts, sign) };
+      this.episodes = this.episodes.filter((e) => ts - e[0] <= this.params.windowMs).slice(-(MAX_EPISODES - 1));
+      this.episodes.push([ts, sign, deviation, 0]);
     }
     const run = this.shift;
+    const episode = this.episodes[this.episodes.length - 1];
+    if (episode && episode[0] === run.since && episode[1] === sign) {
+      episode[2] = Math.max(episode[2], deviation);
+      episode[3] += 1;
+    }
     run.normals = 0;
     run.ts.push(ts);
     run.values.push(value);
@@ -344,7 +395,35 @@ export class AnomalyDetector {
       this.previous = { since: ts, returning: 0, baseline: this.baseline };
       this.baseline = new RobustBaseline(this.params.windowPoints, this.params.windowMs, this.params.windowMinPoints, { ts: run.ts.slice(-keep), values: run.values.slice(-keep) }, this.offset);
       this.shift = null;
+      return null;
     }
+    return run;
+  }
+
+  /**
+   * Whether a run starting at `start` recurs: two earlier sustained alike runs (largest deviations
+   * within RECURRENCE_LIKENESS of each other) started one and two periods before it (a
+   * period of at least a minute, give or take RECURRENCE_JITTER_INTERVALS samples). If so,
+   * returns how large a deviation is still expected; otherwise null. The first two
+   * occurrences of a schedule are always anomalies.
+   */
+  private recurringLimit(start: number, sign: number): number | null {
+    const tolerance = RECURRENCE_JITTER_INTERVALS * (this.typicalDt ?? 0);
+    // Only sustained runs (as long as a window needs) set a schedule; lone spikes do not.
+    const alike = this.episodes.filter((e) => e[1] === sign && e[0] < start && e[3] >= RECURRENCE_MIN_POINTS);
+    for (let i = alike.length - 1; i >= 0; i -= 1) {
+      const [t1, , peak1] = alike[i];
+      const period = start - t1;
+      if (period < MIN_RECURRENCE_MS) continue;
+      for (let j = i - 1; j >= 0; j -= 1) {
+        const [t2, , peak2] = alike[j];
+        if (t1 - period - t2 > tolerance) break;
+        if (Math.abs(t1 - period - t2) > tolerance) continue;
+        if (Math.max(peak1, peak2) > RECURRENCE_LIKENESS * Math.min(peak1, peak2)) continue;
+        return RECURRENCE_HEADROOM * Math.max(peak1, peak2);
+      }
+    }
+    return null;
   }
 
   /** Level and one-sided spreads (in σ units) of a baseline, floored so tiny noise is never anomalous. */
@@ -374,6 +453,7 @@ export class AnomalyDetector {
     this.baseline.clear();
     this.ready = false;
     this.shift = null;
+    this.episodes = [];
     this.previous = null;
   }
 
@@ -388,8 +468,15 @@ export class AnomalyDetector {
       ready: this.ready,
       baseline: stored(this.baseline),
       shift: this.shift
-        ? { since: this.shift.since, direction: this.shift.direction, normals: this.shift.normals, points: encodePoints(this.shift.ts, this.shift.values) }
+        ? {
+            since: this.shift.since,
+            direction: this.shift.direction,
+            normals: this.shift.normals,
+            points: encodePoints(this.shift.ts, this.shift.values),
+            recurringUpTo: this.shift.recurringUpTo,
+          }
         : null,
+      episodes: this.episodes.map((e): Episode => [e[0], e[1], e[2], e[3]]),
       previous: this.previous ? { since: this.previous.since, returning: this.previous.returning, points: stored(this.previous.baseline) } : null,
       seasonal: this.seasonal?.toState() ?? null,
     };

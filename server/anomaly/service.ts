@@ -76,6 +76,8 @@ export interface AnomalyWindowView {
   start: number;
   /** Null while the window is open. */
   end: number | null;
+  /** When the detector opened it (wall time; the start of the window when not recorded). */
+  detectedAt: number;
   peakScore: number;
   direction: "above" | "below";
 }
@@ -282,11 +284,15 @@ export class AnomalyService implements BackgroundService {
     const points = fetched.filter(([ts]) => Number.isFinite(ts) && ts > from && ts <= now && (last === null || ts > last)).sort((a, b) => a[0] - b[0]);
 
     const touched = new Map<number, AnomalyWindow>();
+    const opened = new Set<number>();
     let lastTs: number | null = null;
     for (const [ts, value] of points) {
       if (lastTs !== null && ts <= lastTs) continue; // duplicate timestamps
       const { events } = monitor.step(ts, value);
-      for (const e of events) touched.set(e.window.seq, e.window);
+      for (const e of events) {
+        touched.set(e.window.seq, e.window);
+        if (e.kind === "opened") opened.add(e.window.seq);
+      }
       lastTs = ts;
     }
     if (lastTs === null) return { points: 0, windowChanges: 0 };
@@ -303,7 +309,16 @@ export class AnomalyService implements BackgroundService {
         if (existing) await tx.anomalyWindow.update({ where: { id: existing.id }, data });
         else {
           await tx.anomalyWindow.create({
-            data: { ...data, seriesKey: w.seriesKey, controller: row.controller, detector: w.detector, params: json(w.params), startAt: new Date(w.start) },
+            data: {
+              ...data,
+              seriesKey: w.seriesKey,
+              controller: row.controller,
+              detector: w.detector,
+              params: json(w.params),
+              startAt: new Date(w.start),
+              // Wall time of the pass that opened it (a replay after downtime detects late, and says so).
+              detectedAt: new Date(opened.has(w.seq) ? Math.max(now, w.detectedAt) : w.detectedAt),
+            },
           });
         }
       }
@@ -457,6 +472,7 @@ function windowView(r: {
   params: unknown;
   startAt: Date;
   endAt: Date | null;
+  detectedAt: Date | null;
   peakScore: number;
   direction: string;
 }): AnomalyWindowView {
@@ -468,6 +484,7 @@ function windowView(r: {
     params: r.params,
     start: r.startAt.getTime(),
     end: r.endAt?.getTime() ?? null,
+    detectedAt: r.detectedAt?.getTime() ?? r.startAt.getTime(),
     peakScore: r.peakScore,
     direction: r.direction === "below" ? "below" : "above",
   };

@@ -51,9 +51,11 @@ export interface WatchedSeriesSpec {
 /** Detector defaults by what a query measures; unknown series get the generic defaults. */
 export function detectorDefaultsFor(query: SeriesQuery): { direction: DirectionFilter; params: Partial<DetectorParams> } {
   const m = query.metric;
-  if (query.fn === "rate" && /(error|retries|retry|fail)/.test(m)) return { direction: "above", params: { absoluteFloor: 0.05 } };
-  if (query.fn === "rate") return { direction: "both", params: { absoluteFloor: 0.05 } };
-  if (query.fn === "histogram_quantile") return { direction: "above", params: { absoluteFloor: 0.005 } };
+  // Rates and quantiles are fractional by nature: a run of zeros (no errors yet) is not a count,
+  // so the whole-number floor (meant for depths and handle counts) must not hide an error storm.
+  if (query.fn === "rate" && /(error|retries|retry|fail)/.test(m)) return { direction: "above", params: { absoluteFloor: 0.05, integralFloor: 0 } };
+  if (query.fn === "rate") return { direction: "both", params: { absoluteFloor: 0.05, integralFloor: 0 } };
+  if (query.fn === "histogram_quantile") return { direction: "above", params: { absoluteFloor: 0.005, integralFloor: 0 } };
   if (m === "workqueue_depth" || m === "loopscope_active_resources" || m === "loopscope_leak_suspects") return { direction: "above", params: {} };
   if (m === "workqueue_unfinished_work_seconds" || m === "workqueue_longest_running_processor_seconds") {
     return { direction: "above", params: { absoluteFloor: 0.5 } };

@@ -5,6 +5,8 @@ export interface BackgroundService {
   readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** How long `stop` may take before shutdown moves on (default: the ServiceSet's budget). */
+  readonly stopBudgetMs?: number;
 }
 
 /**
@@ -29,12 +31,13 @@ export class ServiceSet {
     while (this.started.length > 0) {
       const service = this.started.pop()!;
       let timer: NodeJS.Timeout | undefined;
+      const budget = service.stopBudgetMs ?? budgetMs;
       const timeout = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), budgetMs);
+        timer = setTimeout(() => resolve("timeout"), budget);
       });
       try {
         const outcome = await Promise.race([service.stop().then(() => "stopped" as const), timeout]);
-        if (outcome === "timeout") this.log.warn({ service: service.name, budgetMs }, "service did not stop in time");
+        if (outcome === "timeout") this.log.warn({ service: service.name, budgetMs: budget }, "service did not stop in time");
         else this.log.info({ service: service.name }, "service stopped");
       } catch (error) {
         this.log.error({ service: service.name, err: error }, "service failed to stop cleanly");

@@ -22,8 +22,14 @@ function labelText(name: string, value: string | number): string {
   return String(value);
 }
 
+/** Labels added to every in-process sample, e.g. `{replica}` when several replicas record into one database (set by the wiring). */
+let selfLabels: Labels = {};
+export function setSelfLabels(labels: Labels): void {
+  selfLabels = { ...labels };
+}
+
 function toLabels(raw: JsonMetricValue["labels"]): Labels {
-  const labels: Labels = {};
+  const labels: Labels = { ...selfLabels };
   if (!raw) return labels;
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;

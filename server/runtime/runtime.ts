@@ -49,6 +49,8 @@ export interface RuntimeState {
   startedAt: number | null;
   /** Events naming a controller that is not registered, by controller name. */
   unroutedEvents: Record<string, number>;
+  /** Object events routed to a controller since start (for event-rate figures). */
+  routedEvents: number;
   controllers: ControllerState[];
 }
 
@@ -84,6 +86,7 @@ export class ControllerRuntime implements BackgroundService {
   private readonly onReconcileSettled: ((context: ReconcileContext) => void) | undefined;
   private readonly byName = new Map<string, Controller>();
   private readonly unrouted = new Map<string, number>();
+  private routed = 0;
   private currentStatus: RuntimeStatus = "created";
   private startedAt: number | null = null;
 
@@ -130,6 +133,7 @@ export class ControllerRuntime implements BackgroundService {
       if (count === 1) this.log.warn({ controller: event.controller, kind: this.source?.kind }, "event for an unknown controller dropped");
       return;
     }
+    this.routed += 1;
     controller.enqueue(event.key, reasonForEvent(event.type));
   }
 
@@ -163,6 +167,7 @@ export class ControllerRuntime implements BackgroundService {
       sourceKind: this.source?.kind ?? "none",
       startedAt: this.startedAt,
       unroutedEvents: Object.fromEntries(this.unrouted),
+      routedEvents: this.routed,
       controllers: [...this.byName.values()].map((controller) => controller.state(options)),
     };
   }

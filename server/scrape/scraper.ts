@@ -1,10 +1,22 @@
 import { STATUS_CODES } from "node:http";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { Agent, type Dispatcher, request } from "undici";
+import { type Agent, type Dispatcher, request } from "undici";
+import {
+  checkOutboundHost,
+  DEFAULT_OUTBOUND_POLICY,
+  type OutboundPolicy,
+  OutboundRefusedError,
+  outboundAgent,
+  REDIRECT_STATUSES,
+  type Resolver,
+  ResponseTooLargeError,
+  readBody,
+  redirectDecision,
+  SCRAPE_LIMITS,
+} from "../outbound/policy";
 import { ParseError, detectFormat, parseExposition } from "./exposition-parser";
 import type { ExpositionFormat, MetricFamily } from "./metric-family";
-import { type OutboundPolicy, OutboundRefusedError, type Resolver, SCRAPE_OUTBOUND_POLICY, checkOutboundHost, guardedLookup } from "./outbound-policy";
 import type { ScrapeAuth } from "./target-schema";
 
 /**
@@ -12,13 +24,13 @@ import type { ScrapeAuth } from "./target-schema";
  * every family of a complete, valid exposition or a failure with one clear sentence
  * and no samples. Bounded in time (the target's timeout covers connect, headers and
  * body), size (bytes after decompression) and samples. Connections go only where the
- * outbound policy allows, checked on the URL and again on every resolved address;
- * redirects are followed only within the same host.
+ * outbound policy (server/outbound/policy.ts) allows, checked on the URL and again on
+ * every resolved address; redirects are followed only within the same host.
  */
 
-export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = SCRAPE_LIMITS.maxResponseBytes;
 export const DEFAULT_MAX_SAMPLES = 200_000;
-export const DEFAULT_MAX_REDIRECTS = 3;
+export const DEFAULT_MAX_REDIRECTS = SCRAPE_LIMITS.maxRedirects;
 
 /** What Prometheus sends: OpenMetrics preferred, then the 0.0.4 text format. */
 export const SCRAPE_ACCEPT_HEADER =
@@ -92,7 +104,6 @@ class ScrapeProblem extends Error {
 }
 
 const gunzip = promisify(zlib.gunzip);
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const NOT_EXPOSITIONS = /^(text\/html|application\/xhtml\+xml|application\/json|application\/vnd\.google\.protobuf|image\/)/;
 
 export class Scraper {
@@ -105,13 +116,13 @@ export class Scraper {
   private readonly userAgent: string;
 
   constructor(options: ScraperOptions = {}) {
-    this.policy = options.policy ?? SCRAPE_OUTBOUND_POLICY;
+    this.policy = options.policy ?? DEFAULT_OUTBOUND_POLICY;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
     this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     this.keepCreated = options.keepCreatedSamples ?? false;
     this.userAgent = options.userAgent ?? "Loopscope-Scraper/1.0";
-    this.agent = new Agent({ connect: { lookup: guardedLookup(this.policy, options.resolve) }, keepAliveTimeout: 60_000 });
+    this.agent = outboundAgent(this.policy, { resolve: options.resolve, keepAliveTimeoutMs: 60_000 });
   }
 
   /** Scrapes once. Never throws: every failure is a {@link ScrapeFailure}. `signal` cancels (e.g. on shutdown). */
@@ -184,12 +195,7 @@ export class Scraper {
         await response.body.dump();
         throw new ScrapeProblem("content-type", `target returned ${mediaType}, not a Prometheus exposition (is the URL the /metrics endpoint?)`);
       }
-      const declared = Number(header(response, "content-length"));
-      if (declared > this.maxBodyBytes) {
-        response.body.destroy();
-        throw this.tooLarge();
-      }
-      const raw = await this.readBody(response.body);
+      const raw = await this.readBody(response.body, header(response, "content-length"));
       return { body: await this.decompress(raw, header(response, "content-encoding")), contentType };
     }
   }
@@ -207,36 +213,20 @@ export class Scraper {
     return headers;
   }
 
-  /** Where a redirect leads, if it may be followed: same host, no https→http downgrade, bounded count. */
+  /** Where a redirect leads, if the outbound policy lets it be followed (same host, no downgrade, bounded count). */
   private redirectTarget(origin: URL, current: URL, location: string | undefined, redirects: number): URL {
-    if (location === undefined) throw new ScrapeProblem("redirect", "target answered with a redirect but no Location header");
-    if (redirects >= this.maxRedirects) throw new ScrapeProblem("redirect", `too many redirects (more than ${this.maxRedirects})`);
-    let next: URL;
-    try {
-      next = new URL(location, current);
-    } catch {
-      throw new ScrapeProblem("redirect", `target redirected to an invalid URL ${JSON.stringify(location.slice(0, 200))}`);
-    }
-    if (next.protocol !== "http:" && next.protocol !== "https:") throw new ScrapeProblem("redirect", `target redirected to a ${next.protocol.slice(0, -1)} URL; only http and https are followed`);
-    if (next.hostname !== origin.hostname) {
-      throw new ScrapeProblem("redirect", `target redirected to another host (${next.host}); only redirects within ${origin.hostname} are followed`);
-    }
-    if (current.protocol === "https:" && next.protocol === "http:") throw new ScrapeProblem("redirect", "target redirected from https to http; refusing to downgrade");
-    return next;
+    const decision = redirectDecision(origin, current, location, redirects, this.maxRedirects);
+    if (!decision.follow) throw new ScrapeProblem("redirect", decision.reason);
+    return decision.url;
   }
 
-  private async readBody(body: Dispatcher.ResponseData["body"]): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > this.maxBodyBytes) {
-        body.destroy();
-        throw this.tooLarge();
-      }
-      chunks.push(chunk);
+  private async readBody(body: Dispatcher.ResponseData["body"], declaredLength: string | undefined): Promise<Buffer> {
+    try {
+      return (await readBody(body, this.maxBodyBytes, "fail", declaredLength)).body;
+    } catch (error) {
+      if (error instanceof ResponseTooLargeError) throw this.tooLarge();
+      throw error;
     }
-    return Buffer.concat(chunks, size);
   }
 
   private async decompress(raw: Buffer, encoding: string | undefined): Promise<Buffer> {

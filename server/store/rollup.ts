@@ -1,12 +1,7 @@
 import type pg from "pg";
+import { appendToRollup, float8ArrayLiteral, groupByMinute, type MinuteGroup, type RollupRow, rollupMinute, type SampleColumns } from "./rollup-merge";
 
-/** Width of a rollup row: row `bucket` = s covers samples with ts in (s, s + MINUTE_MS]. */
-export const MINUTE_MS = 60_000;
-
-/** The start s of the left-open minute (s, s + 60 s] that holds epoch-ms time t. */
-export function rollupMinute(t: number): number {
-  return Math.ceil(t / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
-}
+export { MINUTE_MS, rollupMinute } from "./rollup-merge";
 
 /** Columns of `samples_1m`, in insert order. */
 const COLUMNS = "series_id, bucket, n, first_ts, first_v, last_ts, last_v, inc, min_v, max_v";
@@ -14,10 +9,12 @@ const UPSERT = `ON CONFLICT (series_id, bucket) DO UPDATE SET n = excluded.n, fi
   last_ts = excluded.last_ts, last_v = excluded.last_v, inc = excluded.inc, min_v = excluded.min_v, max_v = excluded.max_v`;
 
 // The per-minute counter summary, as the raw counter query computes it per bucket:
-// first/last sample and Σ (v ≥ prev ? v − prev : v) over consecutive samples.
+// first/last sample and Σ (v ≥ prev ? v − prev : v) over consecutive samples, summed
+// as one sequence in time order, so that appending newer samples (appendToRollup)
+// continues the very same sum.
 const SUMMARY = `count(*)::int AS n, min(ts) AS first_ts, sum(value) FILTER (WHERE prev IS NULL) AS first_v,
   max(ts) AS last_ts, sum(value) FILTER (WHERE next IS NULL) AS last_v,
-  coalesce(sum(value - prev) FILTER (WHERE value >= prev), 0) + coalesce(sum(value) FILTER (WHERE value < prev), 0) AS inc,
+  coalesce(sum(CASE WHEN value >= prev THEN value - prev ELSE value END) FILTER (WHERE prev IS NOT NULL), 0) AS inc,
   min(value) AS min_v, max(value) AS max_v`;
 
 /**
@@ -57,44 +54,95 @@ FROM (
 GROUP BY series_id, m
 ${UPSERT}`;
 
-/** The distinct (series, minute) keys a batch of samples touches, as query parameters. */
-export function touchedMinutes(seriesIds: ArrayLike<number>, ts: ArrayLike<number>, length: number): { ids: number[]; seconds: number[] } {
-  const seen = new Map<number, Set<number>>();
-  const ids: number[] = [];
-  const seconds: number[] = [];
-  for (let i = 0; i < length; i += 1) {
-    const id = seriesIds[i];
-    const s = rollupMinute(ts[i]);
-    let minutes = seen.get(id);
-    if (!minutes) {
-      minutes = new Set();
-      seen.set(id, minutes);
-    }
-    if (minutes.has(s)) continue;
-    minutes.add(s);
-    ids.push(id);
-    seconds.push(s / 1000);
-  }
-  return { ids, seconds };
-}
-
 /** Advisory lock class of the rollup; series hash onto LOCK_SLOTS locks (bounded lock-table use). */
 const LOCK_CLASS = 0x4c53;
 const LOCK_SLOTS = 256;
 const LOCK_SQL = `SELECT count(pg_advisory_xact_lock(${LOCK_CLASS}, k)) AS n
 FROM (SELECT DISTINCT id % ${LOCK_SLOTS} AS k FROM unnest($1::int[]) AS id ORDER BY 1) s`;
 
+/** The stored rollup rows of the given (series, minute) keys ($1 int[] ids, $2 float8[] minute starts in epoch s); times in epoch ms. */
+const STORED_SQL = `
+SELECT r.series_id AS "seriesId", date_part('epoch', r.bucket) * 1000 AS bucket, r.n,
+  date_part('epoch', r.first_ts) * 1000 AS "firstTs", r.first_v AS "firstV", date_part('epoch', r.last_ts) * 1000 AS "lastTs", r.last_v AS "lastV",
+  r.inc, r.min_v AS "minV", r.max_v AS "maxV"
+FROM unnest($1::int[], $2::float8[]) AS k(series_id, s)
+JOIN samples_1m r ON r.series_id = k.series_id AND r.bucket = to_timestamp(k.s)`;
+
+/** Writes whole rollup rows computed by the writer (minute starts in epoch s, sample times in epoch ms). */
+const WRITE_SQL = `
+INSERT INTO samples_1m (${COLUMNS})
+SELECT series_id, to_timestamp(s), n, to_timestamp(f / 1000), fv, to_timestamp(l / 1000), lv, inc, mn, mx
+FROM unnest($1::int[], $2::float8[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[])
+  AS r(series_id, s, n, f, fv, l, lv, inc, mn, mx)
+${UPSERT}`;
+
+/** The (series, minute) keys of some groups, as query parameters. */
+function keysOf(groups: readonly MinuteGroup[]): { ids: number[]; seconds: number[] } {
+  return { ids: groups.map((g) => g.seriesId), seconds: groups.map((g) => g.bucket / 1000) };
+}
+
+async function writeRows(db: pg.ClientBase, rows: readonly RollupRow[]): Promise<void> {
+  const column = (pick: (r: RollupRow) => number) => float8ArrayLiteral(rows.map(pick));
+  await db.query(WRITE_SQL, [
+    rows.map((r) => r.seriesId),
+    rows.map((r) => r.bucket / 1000),
+    rows.map((r) => r.n),
+    column((r) => r.firstTs),
+    column((r) => r.firstV),
+    column((r) => r.lastTs),
+    column((r) => r.lastV),
+    column((r) => r.inc),
+    column((r) => r.minV),
+    column((r) => r.maxV),
+  ]);
+}
+
+export interface RollupUpdate {
+  /** Minutes whose rows were extended (or created) from the batch alone. */
+  appended: number;
+  /** Minutes recomputed from the stored samples (late samples, replays, repeated timestamps). */
+  recomputed: number;
+}
+
 /**
- * Brings the rollup rows of the given minutes up to date with `samples`. Run it
- * inside the writing transaction, after the samples are written: it first takes
- * transaction-scoped advisory locks on the series (in a fixed order, so writers
- * cannot deadlock), so a concurrent writer of the same series has committed before
- * the recompute statement takes its snapshot and its samples are counted too.
+ * Brings the rollup rows of every minute a batch touches up to date. Run it inside
+ * the writing transaction, after the batch's samples are written (`groups` is
+ * `groupByMinute(batch)`). It first takes transaction-scoped advisory locks on the
+ * series (in a fixed order, so writers cannot deadlock): a concurrent writer of the
+ * same series has committed before the stored rows are read, so nothing is missed.
+ *
+ * The normal case, samples newer than everything their minute's row covers, is
+ * appended to the row in JS (appendToRollup) and written with one upsert; no sample
+ * is read back. Only minutes with late samples (at or before the row's last sample,
+ * which also covers replays the insert skipped) or a timestamp repeated inside the
+ * batch are recomputed from `samples`. Both give the same row, bit for bit. This
+ * relies on every stored row summarising exactly the committed samples of its
+ * minute, which the writer, retention (expireRollup) and bulk loads (rebuildRollup
+ * after a COPY that bypasses the writer) all keep.
  */
-export async function refreshRollup(db: pg.ClientBase | pg.Pool, keys: { ids: number[]; seconds: number[] }): Promise<void> {
-  if (keys.ids.length === 0) return;
+export async function updateRollup(db: pg.ClientBase, rows: SampleColumns, groups: readonly MinuteGroup[] = groupByMinute(rows)): Promise<RollupUpdate> {
+  if (groups.length === 0) return { appended: 0, recomputed: 0 };
+  const keys = keysOf(groups);
   await db.query(LOCK_SQL, [keys.ids]);
-  await db.query(RECOMPUTE_SQL, [keys.ids, keys.seconds]);
+  const stored = new Map<number, Map<number, RollupRow>>();
+  for (const row of (await db.query<RollupRow>(STORED_SQL, [keys.ids, keys.seconds])).rows) {
+    const minutes = stored.get(row.seriesId) ?? new Map<number, RollupRow>();
+    stored.set(row.seriesId, minutes);
+    minutes.set(Math.round(row.bucket), { ...row, firstTs: Math.round(row.firstTs), lastTs: Math.round(row.lastTs) });
+  }
+  const appended: RollupRow[] = [];
+  const late: MinuteGroup[] = [];
+  for (const group of groups) {
+    const row = appendToRollup(stored.get(group.seriesId)?.get(group.bucket), group, rows);
+    if (row) appended.push(row);
+    else late.push(group);
+  }
+  if (appended.length > 0) await writeRows(db, appended);
+  if (late.length > 0) {
+    const lateKeys = keysOf(late);
+    await db.query(RECOMPUTE_SQL, [lateKeys.ids, lateKeys.seconds]);
+  }
+  return { appended: appended.length, recomputed: late.length };
 }
 
 /** Rebuilds the rollup for samples in [from, to) epoch ms (bulk loads, backfills). */
@@ -109,9 +157,26 @@ export async function rebuildRollup(db: pg.ClientBase | pg.Pool, from: number, t
  * samples are gone), so the rollup still matches `samples` exactly.
  */
 export async function expireRollup(db: pg.Pool, cutoff: number): Promise<number> {
-  const boundary = rollupMinute(cutoff);
-  const deleted = await db.query("DELETE FROM samples_1m WHERE bucket < $1::timestamptz", [new Date(boundary)]);
-  const { rows } = await db.query<{ id: number }>("DELETE FROM samples_1m WHERE bucket = $1::timestamptz RETURNING series_id AS id", [new Date(boundary)]);
-  await refreshRollup(db, { ids: rows.map((r) => r.id), seconds: rows.map(() => boundary / 1000) });
-  return deleted.rowCount ?? 0;
+  const boundary = new Date(rollupMinute(cutoff));
+  const deleted = await db.query("DELETE FROM samples_1m WHERE bucket < $1::timestamptz", [boundary]);
+  const client = await db.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query<{ id: number }>("SELECT series_id AS id FROM samples_1m WHERE bucket = $1::timestamptz", [boundary]);
+    const ids = rows.map((r) => r.id);
+    if (ids.length > 0) {
+      // Under the writers' locks (taken before any row lock, as writers do), so no writer
+      // extends the minute between the delete and the recompute.
+      await client.query(LOCK_SQL, [ids]);
+      await client.query("DELETE FROM samples_1m WHERE bucket = $1::timestamptz AND series_id = ANY($2::int[])", [boundary, ids]);
+      await client.query(RECOMPUTE_SQL, [ids, ids.map(() => boundary.getTime() / 1000)]);
+    }
+    await client.query("COMMIT");
+    return deleted.rowCount ?? 0;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }

@@ -2,10 +2,11 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { refreshRollup, touchedMinutes } from "./rollup";
+import { type RollupUpdate, updateRollup } from "./rollup";
+import { groupByMinute, type MinuteGroup } from "./rollup-merge";
 import { sqlState } from "./timeseries-pool";
 
-/** Rows for the `samples` table, columnar: series id, epoch ms, value. */
+/** Rows for the `samples` table, columnar: series id, epoch ms (integers), value. */
 export interface SampleRows {
   readonly seriesIds: ArrayLike<number>;
   readonly ts: ArrayLike<number>;
@@ -27,6 +28,8 @@ export interface WriteResult {
   /** Rows actually inserted (duplicates of stored rows are not counted). */
   inserted: number;
   path: "copy" | "staged";
+  /** How the rollup minutes the batch touches were brought up to date. */
+  rollup: RollupUpdate;
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -42,8 +45,9 @@ function* copyText(rows: SampleRows): Generator<string> {
       text = new Date(ts).toISOString();
       tsText.set(ts, text);
     }
-    // String(NaN|±Infinity) is "NaN"/"Infinity"/"-Infinity", which float8 accepts.
-    chunk += `${rows.seriesIds[i]}\t${text}\t${rows.values[i]}\n`;
+    // String(NaN|±Infinity) is "NaN"/"Infinity"/"-Infinity", which float8 accepts; String(-0) is "0".
+    const value = rows.values[i];
+    chunk += `${rows.seriesIds[i]}\t${text}\t${value === 0 && 1 / value < 0 ? "-0" : value}\n`;
     if (chunk.length >= CHUNK_BYTES) {
       yield chunk;
       chunk = "";
@@ -63,8 +67,9 @@ async function copyInto(client: pg.PoolClient, table: string, rows: SampleRows):
  * it is stored entirely or not at all, and rows whose (series_id, ts) is already
  * stored are skipped rather than failing the batch, which makes replaying a batch
  * after an ambiguous failure harmless (exactly-once storage). The `samples_1m`
- * rollup rows of every minute a batch touches are recomputed in the same
- * transaction, so the rollup always matches the committed samples.
+ * rollup rows of every minute a batch touches are brought up to date in the same
+ * transaction (extended with the batch's samples, or recomputed for late ones), so
+ * the rollup always matches the committed samples.
  */
 export class SampleWriter {
   private readonly strategy: DuplicateStrategy;
@@ -79,7 +84,9 @@ export class SampleWriter {
   }
 
   async write(rows: SampleRows): Promise<WriteResult> {
-    if (rows.length === 0) return { inserted: 0, path: "copy" };
+    if (rows.length === 0) return { inserted: 0, path: "copy", rollup: { appended: 0, recomputed: 0 } };
+    // Grouped before the transaction starts, so the locks it takes are held shorter.
+    const groups = groupByMinute(rows);
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // A checked-out client has no pool listener: without ours, a dropped connection
@@ -91,12 +98,12 @@ export class SampleWriter {
     try {
       if (this.strategy === "optimistic") {
         try {
-          return { inserted: await this.inTransaction(client, rows, () => copyInto(client, "samples", rows)), path: "copy" };
+          return { ...(await this.inTransaction(client, rows, groups, () => copyInto(client, "samples", rows))), path: "copy" };
         } catch (error) {
           if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
         }
       }
-      return { inserted: await this.inTransaction(client, rows, () => this.staged(client, rows)), path: "staged" };
+      return { ...(await this.inTransaction(client, rows, groups, () => this.staged(client, rows))), path: "staged" };
     } catch (error) {
       broken ??= sqlState(error) === undefined ? (error instanceof Error ? error : new Error(String(error))) : undefined;
       throw error;
@@ -121,14 +128,19 @@ export class SampleWriter {
     return result.rowCount ?? 0;
   }
 
-  /** Runs `work` and then refreshes the 1-minute rollup of the minutes `rows` touch, in one transaction. */
-  private async inTransaction(client: pg.PoolClient, rows: SampleRows, work: () => Promise<number>): Promise<number> {
+  /** Runs `work` and then updates the 1-minute rollup of the minutes `rows` touch, in one transaction. */
+  private async inTransaction(
+    client: pg.PoolClient,
+    rows: SampleRows,
+    groups: readonly MinuteGroup[],
+    work: () => Promise<number>,
+  ): Promise<{ inserted: number; rollup: RollupUpdate }> {
     await client.query("BEGIN");
     try {
-      const n = await work();
-      if (n > 0) await refreshRollup(client, touchedMinutes(rows.seriesIds, rows.ts, rows.length));
+      const inserted = await work();
+      const rollup = inserted > 0 ? await updateRollup(client, rows, groups) : { appended: 0, recomputed: 0 };
       await client.query("COMMIT");
-      return n;
+      return { inserted, rollup };
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;

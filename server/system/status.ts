@@ -14,6 +14,34 @@ export interface SystemState {
   databaseState: DatabaseState;
   databaseError?: string;
   sourceKind?: "demo" | "kubernetes" | "none";
+  /** Whether the background services (recorder, runtime, alerting …) have started; unset until the wiring is done. */
+  servicesStarted?: boolean;
+  /** Leader election as of now (set by the wiring). */
+  leadership?: () => LeadershipStatus;
+}
+
+/**
+ * Whether this replica runs the leader-only services (controller loop, scrapes, anomaly
+ * detection, alerting). `disabled`: no election, this process runs them all. A
+ * follower is still ready: it serves the dashboard and records its own metrics.
+ */
+export interface LeadershipStatus {
+  mode: "disabled" | "leader" | "follower";
+  /** Why election is off (disabled only). */
+  reason?: string;
+  identity?: string;
+  /** "namespace/name" of the Lease. */
+  lease?: string;
+  /** The current holder as last observed ("" when released). */
+  holder?: string;
+  leaseTransitions?: number;
+  leaderSince?: number | null;
+  renewedAt?: number | null;
+}
+
+/** The leadership of this process; before the wiring has run, election is not decided yet (reported as disabled). */
+export function leadershipStatus(state: SystemState | undefined): LeadershipStatus {
+  return state?.leadership?.() ?? { mode: "disabled", reason: "services not started" };
 }
 
 declare module "../service-registry" {
@@ -39,6 +67,7 @@ export async function checkReadiness(state: SystemState | undefined): Promise<Re
     const pending = await pendingMigrations(client);
     if (pending.length > 0) return { ready: false, reason: `migrations not applied: ${pending.join(", ")}`, databaseVersion: rows[0]?.version };
     if (state.databaseState !== "ready") return { ready: false, reason: `database ${state.databaseState}`, databaseVersion: rows[0]?.version };
+    if (!state.servicesStarted) return { ready: false, reason: "services starting", databaseVersion: rows[0]?.version };
     return { ready: true, databaseVersion: rows[0]?.version };
   } catch (error) {
     return { ready: false, reason: `database unreachable: ${error instanceof Error ? error.message : String(error)}` };

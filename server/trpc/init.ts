@@ -1,38 +1,86 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import { ServiceUnavailableError } from "../service-registry";
+import { webHeaders } from "../auth/headers";
+import { hasRole, LOCAL_EDITOR, type Principal } from "../auth/principal";
+import { findService, ServiceUnavailableError } from "../service-registry";
 
 /** The one tRPC init of Loopscope. Routers live in ./routers, one per area. */
 export interface TrpcContext {
   /** Request headers (auth, CSRF); empty when called from the server itself. */
   headers: Headers;
+  /**
+   * Who is calling, when the caller already knows (server-side callers, tests). Otherwise it is
+   * resolved from `headers` by the `auth` service; with no auth service (nothing configured,
+   * loopback) the caller is the local editor.
+   */
+  principal?: Principal | null;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    // Validation problems as a flat list of "field: message", for forms; the message says the same in one line.
+    const issues = cause instanceof ZodError ? cause.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`) : undefined;
     return {
       ...shape,
-      data: {
-        ...shape.data,
-        // Validation problems as a flat list of "field: message", for forms.
-        issues: cause instanceof ZodError ? cause.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`) : undefined,
-      },
+      message: issues ? `Invalid input: ${issues.join("; ")}` : shape.message,
+      data: { ...shape.data, issues },
     };
   },
 });
 
-/** Maps "service not running" to a 503-like tRPC error instead of a 500. */
+/** pg's messages when the database cannot be reached or the pool is exhausted. */
+const DATABASE_UNAVAILABLE = /timeout exceeded when trying to connect|ECONNREFUSED|Connection terminated|the database system is (starting up|shutting down)/;
+
+/** Maps "service not running" to a 412 and "database unreachable or saturated" to a 503 instead of a 500. */
 const serviceErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof ServiceUnavailableError) {
-    throw new TRPCError({ code: "PRECONDITION_FAILED", message: result.error.cause.message });
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof ServiceUnavailableError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message });
+  if (result.error.code === "INTERNAL_SERVER_ERROR" && cause && DATABASE_UNAVAILABLE.test(cause.message)) {
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is unavailable or busy; try again shortly.", cause });
   }
   return result;
 });
 
+/** Resolves the caller (see TrpcContext.principal); `reason` says why there is none. */
+const identify = t.middleware(async ({ ctx, next }) => {
+  if (ctx.principal !== undefined) return next({ ctx: { principal: ctx.principal, authProblem: ctx.principal ? undefined : "not signed in" } });
+  const auth = findService("auth");
+  if (!auth) {
+    // Only in-process callers (tests, scripts) run without server/main.ts; a production Next server without it fails closed.
+    if (process.env.NODE_ENV === "production") return next({ ctx: { principal: null as Principal | null, authProblem: "authentication is not running (start Loopscope with server/main.ts)" as string | undefined } });
+    return next({ ctx: { principal: LOCAL_EDITOR as Principal | null, authProblem: undefined as string | undefined } });
+  }
+  const result = await auth.authenticate(webHeaders(ctx.headers));
+  return next({ ctx: { principal: result.principal, authProblem: result.principal ? undefined : result.reason } });
+});
+
+/**
+ * Reads need at least a viewer; every mutation (whatever procedure builder it uses) needs an
+ * editor and passes the CSRF check (same origin + token for cookie/proxy sessions).
+ */
+const authorise = (needed: "viewer" | "editor") =>
+  t.middleware(({ ctx, type, next }) => {
+    const principal = (ctx as { principal: Principal | null }).principal;
+    const problem = (ctx as { authProblem?: string }).authProblem;
+    if (!principal) throw new TRPCError({ code: "UNAUTHORIZED", message: `Sign in first (${problem ?? "not signed in"}).` });
+    const role = type === "mutation" ? "editor" : needed;
+    if (!hasRole(principal, role)) throw new TRPCError({ code: "FORBIDDEN", message: `${principal.name} is a ${principal.role}; this needs the ${role} role.` });
+    if (type === "mutation") {
+      const csrf = findService("auth")?.mutationProblem(webHeaders(ctx.headers), principal);
+      if (csrf) throw new TRPCError({ code: "FORBIDDEN", message: `Refused: ${csrf}.` });
+    }
+    return next({ ctx: { principal } });
+  });
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(serviceErrors);
-/** Procedures that change state (rules, channels, targets, silences). Auth comes later. */
-export const editorProcedure = publicProcedure;
+/** No sign-in needed: only for what the login page and header show (who am I). */
+export const anonymousProcedure = t.procedure.use(serviceErrors).use(identify);
+/** Reads: any signed-in user (viewer or editor); the local user when authentication is off. */
+export const publicProcedure = anonymousProcedure.use(authorise("viewer"));
+export const viewerProcedure = publicProcedure;
+/** Procedures that change state (rules, channels, targets, silences): editors only, CSRF-checked. */
+export const editorProcedure = anonymousProcedure.use(authorise("editor"));
 export const createCallerFactory = t.createCallerFactory;

@@ -59,12 +59,25 @@ export class LeakInjector {
     return true;
   }
 
-  /** A promise that never settles, kept reachable. Returns false at the cap. */
-  leakPromise(): boolean {
+  /**
+   * A promise that never settles, kept reachable: a wait for a condition that never comes
+   * true, polled without a deadline (the usual shape of a hung await in a reconcile), so
+   * it also keeps one re-armed timer alive while it waits. Returns false at the cap.
+   */
+  leakPromise(pollMs = 1_000): boolean {
     if (this.promises.length >= this.caps.promises) return false;
     let settle: () => void = () => undefined;
     const promise = new Promise<void>((resolve) => {
-      settle = resolve;
+      let poll: NodeJS.Timeout | undefined;
+      const check = () => {
+        this.ticks += 1;
+        poll = setTimeout(check, pollMs);
+      };
+      settle = () => {
+        clearTimeout(poll);
+        resolve();
+      };
+      check();
     });
     this.promises.push({ promise, settle, record: this.record("promise") });
     return true;

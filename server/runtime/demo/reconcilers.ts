@@ -36,9 +36,11 @@ export const FAULT_EFFECTS = {
   errorRate: 0.7,
   /** Share of the failures that are thrown (counted as panics) instead of returned. */
   panicShare: 0.1,
-  leakTimerChance: 0.5,
-  leakSocketChance: 0.25,
-  leakPromiseChance: 0.5,
+  // The leak faults act out the usual bugs, which leak on every reconcile that takes the
+  // faulty path: an interval never cleared, a connection never closed, a wait that never ends.
+  leakTimerChance: 1,
+  leakSocketChance: 1,
+  leakPromiseChance: 1,
 } as const;
 
 const FAILURES = [

@@ -1,8 +1,13 @@
 import { findService } from "../../service-registry";
-import { checkReadiness } from "../../system/status";
-import { publicProcedure, router } from "../init";
+import { checkReadiness, leadershipStatus } from "../../system/status";
+import { anonymousProcedure, publicProcedure, router } from "../init";
 
 export const systemRouter = router({
+  /** Who is signed in (null when no one is) and the authentication mode, for the header and login page. */
+  whoami: anonymousProcedure.query(({ ctx }) => ({
+    mode: findService("auth")?.mode ?? "none",
+    principal: ctx.principal ? { name: ctx.principal.name, role: ctx.principal.role, via: ctx.principal.via } : null,
+  })),
   /** What the home page shows first: database kind and version, uptime, readiness. */
   status: publicProcedure.query(async () => {
     const state = findService("system");
@@ -16,6 +21,7 @@ export const systemRouter = router({
       sourceKind: state?.sourceKind ?? "none",
       uptimeSeconds: state ? Math.round((Date.now() - state.startedAt) / 1000) : 0,
       nodeVersion: process.version,
+      leadership: leadershipStatus(state),
     };
   }),
 });

@@ -86,6 +86,8 @@ describe("AnomalyService against Postgres", () => {
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ seriesKey: DEPTH_KEY, controller: "pods", start: at(90), end: null, direction: "above", detector: "robust-seasonal-v1" });
     expect(open[0].peakScore).toBeGreaterThan(0.9);
+    // Opened by the pass at 91 min (the third high point came at 90:10), and stored as such.
+    expect(open[0].detectedAt).toBe(at(91));
     expect(open[0].params).toMatchObject({ sensitivity: "medium", direction: "above" });
     clock.t = at(93.5);
     await first.evaluate(); // advances in memory only (no window change, persisted recently)
@@ -98,6 +100,7 @@ describe("AnomalyService against Postgres", () => {
     expect(all).toHaveLength(1);
     expect(all[0].id).toBe(open[0].id);
     expect(all[0].end).not.toBeNull();
+    expect(all[0].detectedAt).toBe(at(91)); // closing keeps when it was detected
     expect(all[0].end!).toBeGreaterThanOrEqual(at(94.5));
     expect(all[0].end!).toBeLessThanOrEqual(at(95));
     expect(await second.openWindows()).toEqual([]);

@@ -47,7 +47,7 @@ describe("SampleWriter", () => {
     expect(first.inserted).toBe(3);
     // Replay of the same batch plus a new row and an in-batch duplicate.
     const replay = await writer.write(rows([1, 1, 2, 2, 3, 3], [1_000, 2_000, 1_000, 5_000, 1_000, 1_000], [9, 9, 9, 4, 5, 6]));
-    expect(replay).toEqual({ inserted: 2, path: "staged" });
+    expect(replay).toMatchObject({ inserted: 2, path: "staged" });
     const stored = await pool.query("SELECT series_id, extract(epoch FROM ts) * 1000 AS t, value FROM samples ORDER BY 1, 2");
     expect(stored.rows.map((r) => [r.series_id, Number(r.t), r.value])).toEqual([
       [1, 1_000, 1],

@@ -12,22 +12,40 @@ function medianOf(values: number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** The reference one-sided spread: distances of one side, plus half the ties at 0 when that side is rare (< 1/4). */
+function sideSpread(kept: number[], m: number, side: 1 | -1): { spread: number; count: number } {
+  const distances = kept.filter((v) => side * (v - m) > 0).map((v) => side * (v - m));
+  const ties = kept.filter((v) => v === m).length;
+  const all = distances.length * 4 < kept.length ? [...distances, ...Array<number>(Math.floor(ties / 2)).fill(0)] : distances;
+  return { spread: all.length ? medianOf(all) : 0, count: all.length };
+}
+
 describe("RobustBaseline", () => {
   it("keeps the median and one-sided spreads of exactly the newest `capacity` points", () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (values, capacity) => {
-        const b = new RobustBaseline(capacity, Number.POSITIVE_INFINITY, 1);
-        for (const [i, v] of values.entries()) b.add(i, v, v);
-        const kept = values.slice(-capacity);
-        const m = medianOf(kept);
-        expect(b.size).toBe(kept.length);
-        expect(b.median()).toBe(m);
-        const above = kept.filter((v) => v > m).map((v) => v - m);
-        const below = kept.filter((v) => v < m).map((v) => m - v);
-        expect(b.aboveSpread(m)).toEqual({ spread: above.length ? medianOf(above) : 0, count: above.length });
-        expect(b.belowSpread(m)).toEqual({ spread: below.length ? medianOf(below) : 0, count: below.length });
-      }),
-    );
+    const check = (values: number[], capacity: number) => {
+      const b = new RobustBaseline(capacity, Number.POSITIVE_INFINITY, 1);
+      for (const [i, v] of values.entries()) b.add(i, v, v);
+      const kept = values.slice(-capacity);
+      const m = medianOf(kept);
+      expect(b.size).toBe(kept.length);
+      expect(b.median()).toBe(m);
+      expect(b.aboveSpread(m)).toEqual(sideSpread(kept, m, 1));
+      expect(b.belowSpread(m)).toEqual(sideSpread(kept, m, -1));
+    };
+    fc.assert(fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 50 }), check));
+    // Many ties (counts, zero-inflated rates), where a rare side shares the ties.
+    fc.assert(fc.property(fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 80 }), check));
+  });
+
+  it("gives the rare side of a zero-inflated series a spread of 0, not the size of its one blip", () => {
+    const b = new RobustBaseline(200, Number.POSITIVE_INFINITY, 1);
+    for (let i = 0; i < 150; i += 1) b.add(i, i === 75 ? 0.17 : 0, i === 75 ? 0.17 : 0);
+    expect(b.median()).toBe(0);
+    expect(b.aboveSpread(0)).toEqual({ spread: 0, count: 75 });
+    // A side that is not rare keeps the median of its own distances.
+    const c = new RobustBaseline(200, Number.POSITIVE_INFINITY, 1);
+    for (let i = 0; i < 100; i += 1) c.add(i, i % 2, i % 2);
+    expect(c.aboveSpread(c.median())).toEqual({ spread: 0.5, count: 50 });
   });
 
   it("drops points older than its span", () => {

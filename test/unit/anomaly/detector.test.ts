@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AnomalyDetector } from "../../../server/anomaly/detector";
 import { analyzeSeries, SeriesMonitor } from "../../../server/anomaly/monitor";
+import { detectorDefaultsFor } from "../../../server/anomaly/watched-series";
 import { normalFrom, type Point, poissonFrom, seededRandom, smooth } from "../../../server/anomaly/synthetic";
 import { DAY, HOUR, MIN, minutes, noisy, SEC, T0 } from "./series";
 
@@ -149,6 +150,31 @@ describe("anomaly detector on synthetic series", () => {
     expect(windows).toHaveLength(1);
     expect(minutes(windows[0].start)).toBeGreaterThanOrEqual(180);
     expect(minutes(windows[0].start)).toBeLessThanOrEqual(181);
+  });
+
+  it("catches an error storm on a rate that was zero but for one earlier blip", () => {
+    // A rate is fractional by nature: its zeros are not a count, so no whole-number floor applies,
+    // and one learned blip must not widen the band to hide a sustained storm.
+    const series = Array.from({ length: 360 }, (_, i): Point => {
+      const v = i === 100 ? 0.17 : i >= 240 && i < 256 ? 0.25 + 0.02 * (i - 240) : 0;
+      return [T0 + i * 5 * SEC, v];
+    });
+    const params = detectorDefaultsFor({ metric: "controller_runtime_reconcile_errors_total", matchers: [], fn: "rate" });
+    const windows = windowsOf(series, { direction: params.direction }, { params: params.params });
+    expect(windows).toHaveLength(1);
+    expect(windows[0].start).toBe(T0 + 240 * 5 * SEC);
+    expect(windows[0].detectedAt - windows[0].start).toBeLessThanOrEqual(15 * SEC);
+  });
+
+  it("learns an excursion that recurs on a schedule (a resync every 5 min), but not a larger or an off-schedule one", () => {
+    // 55 s at 1 s instead of 0.05 s, every 5 minutes from minute 30 (an informer resync).
+    const resync = (ts: number) => ts >= at(30) && (ts - at(30)) % (5 * MIN) < 55 * SEC;
+    const latency = (ts: number) => (resync(ts) ? (ts >= at(80) && ts < at(81) ? 3 : 1) : 0.05);
+    const series = noisy({ seed: 31, intervalMs: 5 * SEC, durationMs: 2 * HOUR, sigma: 0.002 }, (ts) => latency(ts) + (ts >= at(97) && ts < at(99) ? 0.5 : 0));
+    const starts = windowsOf(series, { direction: "above" }).map((w) => minutes(w.start));
+    // The first two occurrences are anomalies; later ones are expected, except the one three
+    // times as large (at 80 min) and the excursion off the schedule (at 97 min).
+    expect(starts).toEqual([30, 35, 80, 97]);
   });
 
   it("reports only the directions asked for", () => {

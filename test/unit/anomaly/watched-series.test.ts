@@ -49,7 +49,7 @@ describe("default watched series", () => {
   it("chooses directions and floors by what a series measures", () => {
     expect(detectorDefaultsFor({ metric: "controller_runtime_reconcile_errors_total", matchers: [], fn: "rate" })).toEqual({
       direction: "above",
-      params: { absoluteFloor: 0.05 },
+      params: { absoluteFloor: 0.05, integralFloor: 0 },
     });
     expect(detectorDefaultsFor({ metric: "my_gauge", matchers: [], fn: "raw" })).toEqual({ direction: "both", params: {} });
   });

@@ -4,7 +4,7 @@ import { isIPv4, isIPv6 } from "node:net";
 
 /**
  * Which addresses Loopscope may open connections to on a user's behalf (scrape targets,
- * alert webhooks). A URL typed into a form must not be a way to read the cloud
+ * alert webhooks): the address half of the one outbound policy (server/outbound/policy.ts). A URL typed into a form must not be a way to read the cloud
  * metadata service (instance credentials) or other link-local services. The check is
  * applied to the URL's host before connecting and again to every address DNS returns,
  * at connect time, so a name that resolves to a forbidden address is refused too.
@@ -20,13 +20,16 @@ export interface OutboundPolicy {
   readonly allowLoopback: boolean;
 }
 
-/** For scrape targets: in-cluster and local endpoints are fine; link-local and metadata are not. */
-export const SCRAPE_OUTBOUND_POLICY: OutboundPolicy = Object.freeze({
+/** The default for scrapes and webhooks: in-cluster and local endpoints are fine; link-local and metadata are not. */
+export const DEFAULT_OUTBOUND_POLICY: OutboundPolicy = Object.freeze({
   allowLinkLocal: false,
   allowMetadata: false,
   allowPrivate: true,
   allowLoopback: true,
 });
+
+/** @deprecated the same as {@link DEFAULT_OUTBOUND_POLICY}. */
+export const SCRAPE_OUTBOUND_POLICY: OutboundPolicy = DEFAULT_OUTBOUND_POLICY;
 
 /** Public internet only (e.g. chat webhooks when private targets are not allowed). */
 export const PUBLIC_ONLY_OUTBOUND_POLICY: OutboundPolicy = Object.freeze({

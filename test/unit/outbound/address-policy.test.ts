@@ -9,7 +9,7 @@ import {
   classifyAddress,
   guardedLookup,
   resolveAndCheck,
-} from "../../../server/scrape/outbound-policy";
+} from "../../../server/outbound/address-policy";
 
 describe("address classification", () => {
   it.each([

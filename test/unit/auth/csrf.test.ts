@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { csrfProblem } from "../../../server/auth/csrf";
+import type { Principal } from "../../../server/auth/principal";
+import { csrfToken } from "../../../server/auth/session-cookie";
+
+const key = randomBytes(32);
+const session: Principal = { name: "admin", role: "editor", via: "session", csrfSubject: "session:s1", sessionId: "s1" };
+const local: Principal = { name: "local", role: "editor", via: "local" };
+const token: Principal = { name: "ci", role: "editor", via: "token" };
+
+function headers(h: Record<string, string>) {
+  return (name: string) => h[name];
+}
+
+describe("CSRF checks on mutations", () => {
+  const host = { host: "loopscope.example:3000" };
+  it("accepts a same-origin session request with the right token", () => {
+    const h = headers({ ...host, origin: "http://loopscope.example:3000", "sec-fetch-site": "same-origin", "x-loopscope-csrf": csrfToken(key, "session:s1") });
+    expect(csrfProblem(h, session, key)).toBeNull();
+  });
+
+  it("refuses a session request without the token or with another session's token", () => {
+    expect(csrfProblem(headers({ ...host }), session, key)).toMatch(/CSRF token/);
+    expect(csrfProblem(headers({ ...host, "x-loopscope-csrf": csrfToken(key, "session:s2") }), session, key)).toMatch(/CSRF token/);
+  });
+
+  it("refuses cross-site fetch metadata and foreign origins, even for the local user", () => {
+    expect(csrfProblem(headers({ ...host, "sec-fetch-site": "cross-site" }), local, key)).toMatch(/cross-site/);
+    expect(csrfProblem(headers({ ...host, "sec-fetch-site": "same-site" }), local, key)).toMatch(/cross-site/);
+    expect(csrfProblem(headers({ ...host, origin: "http://evil.example" }), local, key)).toMatch(/another origin/);
+    expect(csrfProblem(headers({ ...host, origin: "null" }), local, key)).toMatch(/another origin/);
+  });
+
+  it("accepts non-browser clients without Origin, a configured public origin, and bearer tokens from anywhere", () => {
+    expect(csrfProblem(headers({ ...host }), local, key)).toBeNull();
+    expect(csrfProblem(headers({ ...host, origin: "https://dash.example" }), local, key, ["https://dash.example"])).toBeNull();
+    expect(csrfProblem(headers({ ...host, origin: "http://evil.example", "sec-fetch-site": "cross-site" }), token, key)).toBeNull();
+  });
+});
