@@ -18,7 +18,6 @@
  * Time to detect = detectedAt − fault start. The last line is one JSON object.
  */
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,6 +25,7 @@ import { parseSeriesCsv } from "../server/anomaly/csv";
 import { median } from "../server/anomaly/evaluation";
 import { analyzeSeries, SeriesMonitor } from "../server/anomaly/monitor";
 import { detectorDefaultsFor, type SeriesQuery, seriesQuerySchema } from "../server/anomaly/watched-series";
+import { freePort } from "../test/support/app-process";
 
 /** How long after a fault's end a window may still open and count (metrics use a 60 s rate window). */
 const GRACE_MS = 30_000;
@@ -212,17 +212,6 @@ async function fromUrl(base: string): Promise<Recording> {
   const until = Date.now();
   const windows = await call<ScoredWindow[]>("anomaly.windows", { from, to: until, limit: 10_000 });
   return { faults, windows, series: [], until };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs the services in this process for one whole fault cycle and records what they saw. */

@@ -1,4 +1,4 @@
-import type { Metric, MetricObjectWithValues, MetricValue, Registry } from "prom-client";
+import type { Metric, MetricValue, Registry } from "prom-client";
 import { metricsRegistry } from "./registry";
 
 const YIELD_AFTER_MS = 4;
@@ -11,13 +11,19 @@ function escapeString(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
-function formatLabels(labels: Record<string, string | number | undefined>, exclude?: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const [name, value] of Object.entries(labels)) {
-    if (exclude && Object.hasOwn(exclude, name)) continue;
-    out.push(`${name}="${typeof value === "string" ? escapeString(value).replace(/"/g, '\\"') : value}"`);
+function labelText(name: string, value: string | number | undefined): string {
+  return `${name}="${typeof value === "string" ? escapeString(value).replace(/"/g, '\\"') : value}"`;
+}
+
+/** `{a="x",b="y"}` (own labels first, then the shared ones such as `le`), or "" when there are none. */
+function formatLabels(labels: Record<string, string | number | undefined>, shared: Record<string, string | number> | undefined): string {
+  let text = "";
+  for (const name in labels) {
+    if (shared && Object.hasOwn(shared, name)) continue;
+    text += text ? `,${labelText(name, labels[name])}` : labelText(name, labels[name]);
   }
-  return out;
+  if (shared) for (const name in shared) text += text ? `,${labelText(name, shared[name])}` : labelText(name, shared[name]);
+  return text ? `{${text}}` : "";
 }
 
 /** prom-client's value spelling (it writes NaN as "Nan"; kept so both renderers agree). */
@@ -27,46 +33,77 @@ function valueString(value: number): string {
   return `${value}`;
 }
 
-/** One family's text exactly as prom-client writes it, in slices so no slice blocks for long. */
-async function renderLargeFamily(data: MetricObjectWithValues<MetricValue<string>>, pause: () => Promise<void>): Promise<string> {
-  const name = escapeString(data.name);
-  const lines = [`# HELP ${name} ${escapeString(data.help)}`, `# TYPE ${name} ${data.type}`];
-  for (const raw of data.values) {
-    const value = raw as Value;
-    const shared = value.sharedLabels ?? {};
-    const parts = [...formatLabels(value.labels ?? {}, shared), formatLabels(shared).join(",")].filter(Boolean);
-    lines.push(`${value.metricName ?? name}${parts.length ? `{${parts.join(",")}}` : ""} ${valueString(value.value)}`);
-    await pause();
-  }
-  return lines.join("\n");
+/** Gives the event loop back once a slice has run for a few milliseconds. */
+function slicer(): { due(): boolean; pause(): Promise<void> } {
+  let slice = performance.now();
+  return {
+    due: () => performance.now() - slice > YIELD_AFTER_MS,
+    pause: async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    },
+  };
 }
 
 /**
- * Renders a registry as Prometheus text, giving the event loop back every few
- * milliseconds — between families, and inside a family with thousands of series — so a
- * large exposition never stalls reconciles for its whole render (prom-client's
- * `registry.metrics()` renders everything in one go). The text is the same as prom-client's.
+ * The Prometheus text of a registry in chunks, exactly as prom-client's
+ * `registry.metrics()` writes it, giving the event loop back every few milliseconds —
+ * between families, and inside a family with thousands of series — so a large
+ * exposition never stalls reconciles for its whole render. Each chunk is handed on as
+ * soon as it is made (see `metricsResponse`), so a 10k-series exposition is never held
+ * whole in memory and young-generation GC stays cheap.
  */
-export async function renderExposition(registry: Registry): Promise<string> {
-  let slice = performance.now();
-  const pause = async () => {
-    if (performance.now() - slice <= YIELD_AFTER_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    slice = performance.now();
-  };
-  const parts: string[] = [];
+export async function* expositionChunks(registry: Registry): AsyncGenerator<string> {
+  const slices = slicer();
+  let first = true;
   for (const { name } of registry.getMetricsAsArray()) {
     const metric: Metric | undefined = registry.getSingleMetric(name);
     if (!metric) continue;
     const data = await metric.get();
-    parts.push(data.values.length > LARGE_FAMILY ? await renderLargeFamily(data, pause) : await registry.getSingleMetricAsString(data.name));
-    await pause();
+    const separator = first ? "" : "\n\n";
+    first = false;
+    if (data.values.length <= LARGE_FAMILY) {
+      yield separator + (await registry.getSingleMetricAsString(data.name));
+    } else {
+      const family = escapeString(data.name);
+      let chunk = `${separator}# HELP ${family} ${escapeString(data.help)}\n# TYPE ${family} ${data.type}`;
+      for (const raw of data.values) {
+        const value = raw as Value;
+        chunk += `\n${value.metricName ?? family}${formatLabels(value.labels ?? {}, value.sharedLabels)} ${valueString(value.value)}`;
+        if (slices.due()) {
+          yield chunk;
+          chunk = "";
+          await slices.pause();
+        }
+      }
+      yield chunk;
+    }
+    if (slices.due()) await slices.pause();
   }
-  return `${parts.join("\n\n")}\n`;
+  yield "\n";
 }
 
-/** The Prometheus text exposition of this process's registry, as a Response. */
+/** The whole exposition as one string (tests, benchmarks); /metrics streams the chunks instead. */
+export async function renderExposition(registry: Registry): Promise<string> {
+  let text = "";
+  for await (const chunk of expositionChunks(registry)) text += chunk;
+  return text;
+}
+
+/** The Prometheus text exposition of this process's registry, streamed as a Response. */
 export async function metricsResponse(): Promise<Response> {
   const registry = metricsRegistry();
-  return new Response(await renderExposition(registry), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
+  const chunks = expositionChunks(registry);
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+  return new Response(body, { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
 }

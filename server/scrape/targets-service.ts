@@ -45,6 +45,12 @@ export interface TargetsServiceOptions {
   configured?: ScrapeTargetSpec[];
   scraper?: Scraper;
   log: Logger;
+  /**
+   * How often the running service re-reads the stored targets, so targets added, changed
+   * or removed through another replica (a follower's dashboard) are scraped by this one
+   * (the leader). Default 15 s.
+   */
+  reloadEveryMs?: number;
 }
 
 export class TargetNotFoundError extends Error {
@@ -64,6 +70,8 @@ export class TargetsService implements BackgroundService {
   readonly name = "scrape";
   private readonly scraper: Scraper;
   private readonly scheduler: ScrapeScheduler;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> | undefined;
 
   constructor(private readonly options: TargetsServiceOptions) {
     this.scraper = options.scraper ?? new Scraper();
@@ -85,12 +93,27 @@ export class TargetsService implements BackgroundService {
       const data = { ...this.columns(spec), origin: "config" };
       await this.options.prisma.scrapeTarget.upsert({ where: { name: spec.name }, create: data, update: data });
     }
+    await this.reload();
+    this.scheduler.start();
+    this.reloadTimer = setInterval(() => {
+      this.reloading ??= this.reload()
+        .catch((error: unknown) => this.options.log.warn({ err: String(error) }, "could not reload the scrape targets"))
+        .finally(() => {
+          this.reloading = undefined;
+        });
+    }, this.options.reloadEveryMs ?? 15_000);
+    this.reloadTimer.unref();
+  }
+
+  /** Brings the scheduler in line with the stored targets (unchanged targets keep their phase). */
+  private async reload(): Promise<void> {
     const rows = await this.options.prisma.scrapeTarget.findMany();
     this.scheduler.replaceAll(rows.map((row) => this.toTarget(row)));
-    this.scheduler.start();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.reloadTimer);
+    await this.reloading;
     await this.scheduler.stop();
     await this.scraper.close();
   }

@@ -1,21 +1,10 @@
 /** Deterministic synthetic data for the component gallery (seeded PRNG, fixed clock). */
 import type { AlertAnnotationView, AnomalyWindowView, BandPoint, SeriesPoint } from "../../../components/charts/types";
+import { seededRandom } from "../../../server/anomaly/synthetic";
 
 /** The gallery's fixed "now": 2025-01-15 12:00:00 UTC. */
 export const GALLERY_NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 export const GALLERY_RANGE = { from: GALLERY_NOW - 3_600_000, to: GALLERY_NOW };
-
-/** mulberry32: a small seeded generator so every render draws the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STEP = 15_000;
 
@@ -27,7 +16,7 @@ function times(offset = 0, step = STEP): number[] {
 
 /** A wavy baseline with noise and a burst between 35 and 45 minutes in. */
 export function queueDepth(): { points: SeriesPoint[]; band: BandPoint[] } {
-  const rnd = prng(7);
+  const rnd = seededRandom(7);
   const points: SeriesPoint[] = [];
   const band: BandPoint[] = [];
   for (const t of times()) {
@@ -43,7 +32,7 @@ export function queueDepth(): { points: SeriesPoint[]; band: BandPoint[] } {
 
 /** p50 and p99 reconcile durations (seconds); p99 is sampled at other instants to exercise alignment. */
 export function durations(): { p50: SeriesPoint[]; p99: SeriesPoint[]; band: BandPoint[] } {
-  const rnd = prng(11);
+  const rnd = seededRandom(11);
   const p50: SeriesPoint[] = times().map((t) => [t, 0.004 + rnd() * 0.002]);
   const band: BandPoint[] = times(0, 60_000).map((t) => [t, 0.01, 0.06]);
   const p99: SeriesPoint[] = times(7_000, 20_000).map((t) => {
@@ -54,7 +43,7 @@ export function durations(): { p50: SeriesPoint[]; p99: SeriesPoint[]; band: Ban
 }
 
 export function results(): { success: SeriesPoint[]; requeue: SeriesPoint[]; error: SeriesPoint[] } {
-  const rnd = prng(3);
+  const rnd = seededRandom(3);
   const ts = times();
   return {
     success: ts.map((t) => [t, 40 + rnd() * 10]),
@@ -67,7 +56,7 @@ export function results(): { success: SeriesPoint[]; requeue: SeriesPoint[]; err
 }
 
 export function workers(): SeriesPoint[] {
-  const rnd = prng(5);
+  const rnd = seededRandom(5);
   return times().map((t) => {
     const minute = (t - GALLERY_RANGE.from) / 60_000;
     return [t, minute > 35 && minute < 46 ? 5 : Math.floor(rnd() * 4)];
@@ -100,6 +89,6 @@ export const ANNOTATIONS: AlertAnnotationView[] = [
 
 /** A small series for sparklines. */
 export function spark(seed: number, scale: number, trend = 0): SeriesPoint[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   return times(0, 60_000).map((t, i) => [t, Math.max(0, scale * (0.6 + rnd() * 0.5) + trend * i)]);
 }

@@ -3,6 +3,7 @@ import { KubernetesSource } from "../../../server/runtime/kubernetes/kubernetes-
 import type { KubeObject } from "../../../server/runtime/kubernetes/object-store";
 import type { ObjectEvent } from "../../../server/runtime/source";
 import { type ApiServerFixture, type FixtureKind, startApiServerFixture, waitUntil } from "../../support/apiserver";
+import { seededRandom } from "../../../server/anomaly/synthetic";
 
 /**
  * Proof (issue 8): the API server keeps dropping watches and answering 410 Gone while
@@ -13,18 +14,6 @@ import { type ApiServerFixture, type FixtureKind, startApiServerFixture, waitUnt
  */
 
 const KINDS: FixtureKind[] = ["pods", "deployments", "nodes"];
-
-/** A small deterministic PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function objectFor(kind: FixtureKind, name: string, generation: number) {
   if (kind === "nodes") return { metadata: { name }, status: { conditions: [{ type: "Ready", status: generation % 3 === 0 ? "False" : "True" }] } };
@@ -47,7 +36,7 @@ afterEach(async () => {
 
 describe("proof: watches dropped and expired (410) over and over", () => {
   it("ends with the API server's latest state of every object, in the cache and in the events", async () => {
-    const random = prng(8);
+    const random = seededRandom(8);
     const names = new Map<FixtureKind, string[]>(KINDS.map((k) => [k, []]));
     let generation = 0;
     const keyOf = (kind: FixtureKind, name: string) => (kind === "nodes" ? name : `${(fixture.get(kind, `default/${name}`) ?? fixture.get(kind, `shop/${name}`))?.metadata.namespace}/${name}`);

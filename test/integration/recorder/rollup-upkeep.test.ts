@@ -6,17 +6,7 @@ import { type SampleRows, SampleWriter, type WriteResult } from "../../../server
 import { SeriesStore } from "../../../server/store/series-store";
 import { createTimeseriesPool } from "../../../server/store/timeseries-pool";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from "../../../server/anomaly/synthetic";
 
 const T0 = 1_900_000_000_000;
 const SPECIAL = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];

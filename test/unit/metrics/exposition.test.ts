@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { renderExposition } from "../../../server/metrics/exposition";
+import { metricsResponse, renderExposition } from "../../../server/metrics/exposition";
+import { metricsRegistry } from "../../../server/metrics/registry";
 
 describe("exposition renderer", () => {
   it("produces exactly prom-client's text for every metric type and special value", async () => {
@@ -22,5 +23,24 @@ describe("exposition renderer", () => {
     expect(rendered).toBe(await registry.metrics());
     expect(rendered).toContain('demo_total{key="a \\"quoted\\"\\nkey"} 3');
     expect(rendered).toContain("demo_gauge +Inf");
+  });
+
+  it("streams /metrics as the same text as prom-client, with its content type", async () => {
+    const registry = metricsRegistry();
+    const big = new Gauge({ name: "exposition_stream_test", help: "Streamed", labelNames: ["key"], registers: [registry] });
+    for (let i = 0; i < 3_000; i += 1) big.set({ key: `k${i}` }, i);
+    try {
+      const response = await metricsResponse();
+      expect(response.headers.get("content-type")).toBe(registry.contentType);
+      const text = await response.text();
+      expect(text).toContain('exposition_stream_test{key="k2999"} 2999');
+      // Process metrics move between two renders; the families and the test family's text must match.
+      const family = (t: string) => t.split("\n\n").find((block) => block.startsWith("# HELP exposition_stream_test "));
+      expect(family(text)).toBe(family(await registry.metrics()));
+      for (const metric of registry.getMetricsAsArray()) expect(text).toContain(`# TYPE ${metric.name} `);
+      expect(text.endsWith("\n")).toBe(true);
+    } finally {
+      registry.removeSingleMetric("exposition_stream_test");
+    }
   });
 });
