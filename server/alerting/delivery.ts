@@ -11,6 +11,7 @@ import type { OutboundPolicy } from "./outbound-guard";
 import { type ClaimedNotification, Outbox } from "./outbox";
 import { renderRequest } from "./payloads";
 import { type AttemptDecision, type AttemptOutcome, DEFAULT_RETRY_POLICY, decideAfterAttempt, type RetryPolicy } from "./retry-policy";
+import { RepeatingTask } from "../lifecycle/repeating-task";
 
 export interface DeliveryWorkerOptions {
   prisma: PrismaClient;
@@ -56,10 +57,7 @@ export class DeliveryWorker implements BackgroundService {
   private readonly retry: RetryPolicy;
   private readonly clock: () => number;
   private readonly metrics: DeliveryMetrics;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
-  private wakeRequested = false;
+  private readonly loop: RepeatingTask;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.outbox = new Outbox(options.prisma);
@@ -68,6 +66,11 @@ export class DeliveryWorker implements BackgroundService {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.sender = new HttpSender({ ...options.policy, timeoutMs: this.timeoutMs, clock: this.clock });
     this.metrics = options.metrics ?? deliveryMetrics();
+    this.loop = new RepeatingTask({
+      run: () => this.drain(),
+      everyMs: options.pollMs ?? 1_000,
+      onError: (error) => options.log?.error({ err: (error as Error).message }, "notification delivery loop failed"),
+    });
   }
 
   private get timeoutMs(): number {
@@ -79,45 +82,22 @@ export class DeliveryWorker implements BackgroundService {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.stop();
     await this.sender.close().catch(() => undefined);
   }
 
   /** Polls at once (called after new notifications were queued). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.wakeRequested = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.schedule(0);
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.drain()
-        .catch((error: unknown) => this.options.log?.error({ err: (error as Error).message }, "notification delivery loop failed"))
-        .finally(() => {
-          this.running = undefined;
-          const again = this.wakeRequested;
-          this.wakeRequested = false;
-          this.schedule(again ? 0 : (this.options.pollMs ?? 1_000));
-        });
-    }, delay);
+    this.loop.wake();
   }
 
   /** Delivers batches until nothing is due. */
   private async drain(): Promise<void> {
-    while (!this.stopped && (await this.runOnce()) > 0) {
+    while (this.loop.active && (await this.runOnce()) > 0) {
       // keep going while full batches come back
     }
   }

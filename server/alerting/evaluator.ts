@@ -9,6 +9,7 @@ import { type PreviewOptions, previewRule, type RulePreview } from "./preview";
 import { type AlertRule, parseRule } from "./rule-schema";
 import { evaluateRuleStep, type RuleAlert } from "./rule-state";
 import { RuleStore } from "./rule-store";
+import { RepeatingTask } from "../lifecycle/repeating-task";
 
 export interface RuleHealth {
   ruleId: number;
@@ -47,9 +48,7 @@ export class AlertEvaluator implements BackgroundService {
   private states = new Map<number, Map<string, RuleAlert>>();
   private readonly nextEvalAt = new Map<number, number>();
   private readonly health = new Map<number, RuleHealth>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: RepeatingTask;
   private lastControllersAt = Number.NEGATIVE_INFINITY;
   private loaded = false;
 
@@ -57,19 +56,21 @@ export class AlertEvaluator implements BackgroundService {
     this.rules = new RuleStore(options.prisma);
     this.alerts = new AlertStore(options.prisma);
     this.clock = options.clock ?? Date.now;
+    this.loop = new RepeatingTask({
+      run: () => this.evaluateDue(),
+      everyMs: options.tickMs ?? 1_000,
+      onError: (error) => options.log?.error({ err: (error as Error).message }, "alert evaluation failed"),
+    });
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
     await this.ensureDefaultRules();
     await this.load();
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Creates built-in rules for controllers that have none yet. */
@@ -90,15 +91,6 @@ export class AlertEvaluator implements BackgroundService {
   private async load(): Promise<void> {
     this.states = await this.alerts.loadAll();
     this.loaded = true;
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.evaluateDue()
-        .catch((error: unknown) => this.options.log?.error({ err: (error as Error).message }, "alert evaluation failed"))
-        .finally(() => this.schedule(this.options.tickMs ?? 1_000));
-    }, delay);
   }
 
   /**

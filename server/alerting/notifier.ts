@@ -9,6 +9,7 @@ import { DEFAULT_INHIBIT_RULES, type InhibitRule, inhibitedAlerts } from "./inhi
 import { buildNotificationData, contentHash, idempotencyKey } from "./notification-data";
 import { SilenceStore } from "./silence-store";
 import { type Silence, silencedBy } from "./silences";
+import { RepeatingTask } from "../lifecycle/repeating-task";
 
 export interface NotifierOptions {
   prisma: PrismaClient;
@@ -73,15 +74,18 @@ export class Notifier implements BackgroundService {
   readonly silences: SilenceStore;
   readonly alerts: AlertStore;
   private readonly clock: () => number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
+  private readonly loop: RepeatingTask;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: NotifierOptions) {
     this.clock = options.clock ?? Date.now;
     this.silences = new SilenceStore(options.prisma, this.clock);
     this.alerts = new AlertStore(options.prisma);
+    this.loop = new RepeatingTask({
+      run: () => this.tick(),
+      everyMs: options.tickMs ?? 1_000,
+      onError: (error) => options.log?.error({ err: (error as Error).message }, "notification tick failed"),
+    });
   }
 
   get channels() {
@@ -97,23 +101,11 @@ export class Notifier implements BackgroundService {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((error: unknown) => this.options.log?.error({ err: (error as Error).message }, "notification tick failed"))
-        .finally(() => this.schedule(this.options.tickMs ?? 1_000));
-    }, delay);
+    await this.loop.stop();
   }
 
   /** Silences and inhibitions in effect for the given alerts at `now`. */

@@ -9,6 +9,7 @@ import { type MonitorState, monitorStateSchema, SeriesMonitor } from "./monitor"
 import { isSensitivity, type Sensitivity } from "./sensitivity";
 import { defaultWatchedSeries, detectorDefaultsFor, type SeriesQuery, seriesQuerySchema } from "./watched-series";
 import type { AnomalyWindow } from "./windows";
+import { RepeatingTask } from "../lifecycle/repeating-task";
 
 declare module "../service-registry" {
   interface ServiceMap {
@@ -141,26 +142,27 @@ export class AnomalyService implements BackgroundService {
   private readonly persisted = new Map<string, { at: number; dirty: boolean }>();
   private readonly knownControllers = new Set<string>();
   private processWideEnsured = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly loop: RepeatingTask;
   private running: Promise<EvaluationReport> | undefined;
-  private stopped = true;
 
   constructor(private readonly options: AnomalyServiceOptions) {
     this.db = prismaClient(options.databaseUrl);
     this.log = (options.log ?? rootLog).child({ service: "anomaly" });
     this.now = options.now ?? Date.now;
+    this.loop = new RepeatingTask({
+      run: () => this.evaluate(),
+      everyMs: options.intervalMs ?? 10_000,
+      onError: (error) => this.log.error({ err: error }, "anomaly evaluation failed"),
+    });
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
     await this.ensureDefaults().catch((error: unknown) => this.log.error({ err: error }, "could not create the default watched series"));
-    this.schedule();
+    this.loop.start(this.options.intervalMs ?? 10_000);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.loop.stop();
     await this.running?.catch(() => undefined);
     await this.flush();
   }
@@ -183,15 +185,6 @@ export class AnomalyService implements BackgroundService {
     const state: StoredState = { direction: monitor.options.direction, monitor: monitor.toState() };
     const lastTs = monitor.lastTimestamp;
     await tx.watchedSeries.update({ where: { key }, data: { state: json(state), lastTs: lastTs === null ? null : new Date(lastTs) } });
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.evaluate()
-        .catch((error: unknown) => this.log.error({ err: error }, "anomaly evaluation failed"))
-        .finally(() => this.schedule());
-    }, this.options.intervalMs ?? 10_000);
   }
 
   /** Creates the built-in watched series of controllers not seen yet (existing rows are left as they are). */

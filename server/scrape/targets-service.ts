@@ -7,6 +7,7 @@ import { ScrapeScheduler } from "./scheduler";
 import { Scraper } from "./scraper";
 import { healthColumns, syntheticFamilies, targetLabels } from "./target-health";
 import { type ScrapeAuth, type ScrapeTarget, type ScrapeTargetInput, type ScrapeTargetSpec, scrapeTargetSpecSchema } from "./target-schema";
+import { RepeatingTask } from "../lifecycle/repeating-task";
 
 declare module "../service-registry" {
   interface ServiceMap {
@@ -70,8 +71,7 @@ export class TargetsService implements BackgroundService {
   readonly name = "scrape";
   private readonly scraper: Scraper;
   private readonly scheduler: ScrapeScheduler;
-  private reloadTimer: NodeJS.Timeout | undefined;
-  private reloading: Promise<void> | undefined;
+  private readonly reloads: RepeatingTask;
 
   constructor(private readonly options: TargetsServiceOptions) {
     this.scraper = options.scraper ?? new Scraper();
@@ -86,6 +86,12 @@ export class TargetsService implements BackgroundService {
         });
       },
     });
+    this.reloads = new RepeatingTask({
+      run: () => this.reload(),
+      everyMs: options.reloadEveryMs ?? 15_000,
+      onError: (error) => options.log.warn({ err: String(error) }, "could not reload the scrape targets"),
+      unref: true,
+    });
   }
 
   async start(): Promise<void> {
@@ -95,14 +101,7 @@ export class TargetsService implements BackgroundService {
     }
     await this.reload();
     this.scheduler.start();
-    this.reloadTimer = setInterval(() => {
-      this.reloading ??= this.reload()
-        .catch((error: unknown) => this.options.log.warn({ err: String(error) }, "could not reload the scrape targets"))
-        .finally(() => {
-          this.reloading = undefined;
-        });
-    }, this.options.reloadEveryMs ?? 15_000);
-    this.reloadTimer.unref();
+    this.reloads.start(this.options.reloadEveryMs ?? 15_000);
   }
 
   /** Brings the scheduler in line with the stored targets (unchanged targets keep their phase). */
@@ -112,8 +111,7 @@ export class TargetsService implements BackgroundService {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.reloadTimer);
-    await this.reloading;
+    await this.reloads.stop();
     await this.scheduler.stop();
     await this.scraper.close();
   }

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { BackgroundService } from "../lifecycle/service-set";
 import { log as rootLog, type Logger } from "../log";
 import { expireRollup } from "./rollup";
+import { RepeatingTask } from "../lifecycle/repeating-task";
 
 /** Disk usage of the database and of the samples table, for the UI. */
 export interface DatabaseSize {
@@ -83,7 +84,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class RetentionJob implements BackgroundService {
   readonly name = "retention";
-  private timer?: NodeJS.Timeout;
+  private readonly loop: RepeatingTask;
   private running?: Promise<RetentionRun>;
   private stopping = false;
   private readonly log: Logger;
@@ -93,17 +94,26 @@ export class RetentionJob implements BackgroundService {
   constructor(private readonly options: RetentionOptions) {
     this.log = (options.log ?? rootLog).child({ component: "retention" });
     this.now = options.now ?? Date.now;
+    this.loop = new RepeatingTask({
+      run: async () => {
+        const run = await this.runOnce();
+        this.lastRun = { ...run, at: this.now() };
+        if (run.deleted > 0) this.log.info(run, "expired samples deleted");
+      },
+      everyMs: options.intervalMs ?? 600_000,
+      onError: (error) => this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "retention pass failed"),
+      unref: true,
+    });
   }
 
   async start(): Promise<void> {
     this.stopping = false;
-    this.schedule(30_000);
+    this.loop.start(30_000);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.loop.stop();
     await this.running?.catch(() => undefined);
   }
 
@@ -113,20 +123,6 @@ export class RetentionJob implements BackgroundService {
       this.running = undefined;
     });
     return this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.runOnce()
-        .then((run) => {
-          this.lastRun = { ...run, at: this.now() };
-          if (run.deleted > 0) this.log.info(run, "expired samples deleted");
-        })
-        .catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "retention pass failed"))
-        .finally(() => this.schedule(this.options.intervalMs ?? 600_000));
-    }, delayMs);
-    this.timer.unref();
   }
 
   private async deleteExpired(): Promise<RetentionRun> {
