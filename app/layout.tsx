@@ -18,6 +18,7 @@ const NAV = [
   { href: "/", label: "Overview" },
   { href: "/leaks", label: "Leaks" },
   { href: "/alerts", label: "Alerts" },
+  { href: "/explore", label: "Explore" },
   { href: "/targets", label: "Targets" },
 ];
 
@@ -28,6 +29,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <ThemeScript />
       </head>
       <body>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
         <header className="topbar">
           <a className="brand" href="/">
             Loopscope
@@ -43,7 +47,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <SignedInAs />
         </header>
         <TrpcReactProvider>
-          <main>{children}</main>
+          <main id="main" tabIndex={-1}>
+            {children}
+          </main>
         </TrpcReactProvider>
       </body>
     </html>

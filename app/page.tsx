@@ -1,11 +1,14 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 import { Banner } from "../components/Banner";
 import { ViewToolbar } from "../components/controls/ViewToolbar";
+import { rangeQueryKey, rangeSearch } from "../components/controls/time-range";
 import { useDashboardUrlState } from "../components/hooks/use-dashboard-url-state";
 import { ControllerCard } from "../components/overview/ControllerCard";
+import { NowList } from "../components/overview/NowList";
 import { StatusPanel } from "../components/StatusPanel";
 import { FindingsTable } from "../components/tables/FindingsTable";
 import { useTRPC } from "./_trpc/client";
@@ -15,13 +18,15 @@ function Overview() {
   const view = useDashboardUrlState();
   const refetchInterval = view.refresh.paused ? false : view.refresh.intervalMs;
   const status = useQuery({ ...trpc.system.status.queryOptions(), refetchInterval });
-  const overview = useQuery({ ...trpc.overview.summary.queryOptions(), refetchInterval });
+  const range = rangeQueryKey(view.range, 60);
+  const overview = useQuery({ ...trpc.overview.summary.queryOptions({ ...range, points: 60 }), refetchInterval, placeholderData: keepPreviousData });
   const findings = useQuery({ ...trpc.cluster.findings.queryOptions(), refetchInterval });
   const data = overview.data;
+  const search = rangeSearch(useSearchParams());
   return (
     <>
       <h1>Overview</h1>
-      <ViewToolbar view={view} lastUpdatedAt={overview.dataUpdatedAt || null} />
+      <ViewToolbar view={view} lastUpdatedAt={overview.dataUpdatedAt || null} pending={overview.isPlaceholderData} />
       {data?.demo ? (
         <Banner kind="demo" title="Demo cluster">
           Loopscope is watching a simulated cluster that injects faults on a schedule (bursts, slow and failing reconciles, a hot key, a stuck
@@ -45,18 +50,24 @@ function Overview() {
         </Banner>
       ) : null}
       {overview.error ? <p className="error">Could not load the overview: {overview.error.message}</p> : null}
-      <section aria-label="Controllers">
-        <h2>
-          Controllers{" "}
-          {data ? (
+      {data ? (
+        <section className="panel" aria-labelledby="now-heading" id="now">
+          <h2 id="now-heading">
+            Now{" "}
             <span className="muted">
-              — {data.firingAlerts} firing alerts · {data.openAnomalies} open anomaly windows · {data.leakSuspects} leak suspects
+              — <a href="#now" data-testid="count-firing">{data.firingAlerts} firing alerts</a> ·{" "}
+              <a href="#now" data-testid="count-anomalies">{data.openAnomalies} open anomaly windows</a> ·{" "}
+              <a href="/leaks" data-testid="count-leaks">{data.leakSuspects} leak suspects</a>
             </span>
-          ) : null}
-        </h2>
+          </h2>
+          <NowList items={data.now} now={data.at} />
+        </section>
+      ) : null}
+      <section aria-label="Controllers">
+        <h2>Controllers</h2>
         {!data && !overview.error ? <p className="muted">Loading controllers…</p> : null}
         {data && data.controllers.length === 0 ? <p className="muted">No controllers yet: the runtime is starting or no source is configured.</p> : null}
-        <div className="controller-grid" data-testid="controller-grid">
+        <div className="controller-grid" data-testid="controller-grid" aria-busy={overview.isPlaceholderData}>
           {data?.controllers.map((c) => (
             <ControllerCard
               key={c.name}
@@ -65,13 +76,15 @@ function Overview() {
               health={c.health}
               reasons={c.reasons}
               depthPoints={c.depthPoints}
-              p99Points={c.p99Points}
+              reconcileP99Points={c.reconcileP99Points}
               workersBusy={c.workersBusy ?? 0}
               workersMax={c.workersMax ?? 0}
               firingAlerts={c.firingAlerts}
               openAnomalies={c.openAnomalies}
               leakSuspects={c.leakSuspects}
-              href={`/controllers/${encodeURIComponent(c.name)}`}
+              href={c.href}
+              search={search}
+              now={data.at}
             />
           ))}
         </div>

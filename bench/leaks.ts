@@ -9,8 +9,10 @@
  *
  * The last line is one JSON object with the figures.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 
 process.env.LOOPSCOPE_LOG_LEVEL ??= "warn";
@@ -241,7 +243,100 @@ const micro = await measure("Promise-heavy microbenchmark (sequential await noop
   "deep",
 ]);
 agent.destroy();
+
+// ── the agent in a separate, plain Node process ───────────────────────────────
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+// Always from the current source, so the figure is this checkout's agent.
+execFileSync(process.execPath, [`${repoRoot}packages/agent/build.mjs`], { stdio: "inherit" });
+/** One process's slice throughputs (reconciles/s) and its CPU per reconcile (µs). */
+function workload(withAgent: boolean, promises: boolean, slices: number, sliceMs: number): { perSecond: number[]; cpuPerOp: number } {
+  const args = [...(withAgent ? ["--import", "@loopscope/agent/register"] : []), `${repoRoot}bench/agent-workload.mjs`, String(api.port), String(slices), String(sliceMs)];
+  const env = { ...process.env, LOOPSCOPE_AGENT_PORT: "0", LOOPSCOPE_AGENT_PROMISES: promises ? "1" : "0" };
+  const run = spawnSync(process.execPath, args, { encoding: "utf8", cwd: repoRoot, env });
+  if (run.status !== 0) throw new Error(`agent workload failed: ${run.stderr}`);
+  return { perSecond: JSON.parse(run.stdout.trim().split("\n").pop() ?? "[]"), cpuPerOp: Number(/cpu-us-per-op (\S+)/.exec(run.stderr)?.[1] ?? Number.NaN) };
+}
+/** Paired processes (alternating which runs first): the agent's throughput over the same workload without it, and the CPU-per-reconcile ratio. */
+function agentProcessRatio(promises: boolean, runs: number): { ratio: number; cpuRatio: number; off: number; on: number } {
+  const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  let off = 0;
+  let on = 0;
+  for (let run = 0; run < runs; run++) {
+    const [first, second] = run % 2 === 0 ? [false, true] : [true, false];
+    const a = workload(first, promises, 10, 300);
+    const b = workload(second, promises, 10, 300);
+    const [without, withAgent] = first ? [b, a] : [a, b];
+    ratios.push(median(withAgent.perSecond) / median(without.perSecond));
+    cpuRatios.push(without.cpuPerOp / withAgent.cpuPerOp);
+    off += median(without.perSecond) / runs;
+    on += median(withAgent.perSecond) / runs;
+  }
+  return { ratio: median(ratios), cpuRatio: median(cpuRatios), off, on };
+}
+const agentRuns = quick ? 2 : 6;
+const agentDefault = agentProcessRatio(false, agentRuns);
+const agentDeep = agentProcessRatio(true, agentRuns);
+const agentRatio = agentDefault.ratio;
+console.log("\nThe agent in a separate plain Node process (node --import @loopscope/agent/register; same reconcile workload through trackWork)");
+console.log(`  ${"".padEnd(24)} ${"without agent".padStart(14)} ${"with agent".padStart(12)}   throughput ratio (median of ${agentRuns} paired processes; target)   CPU ratio`);
+console.log(`  ${"default".padEnd(24)} ${agentDefault.off.toFixed(0).padStart(12)}/s ${agentDefault.on.toFixed(0).padStart(10)}/s   ${agentDefault.ratio.toFixed(3)} (≥ 0.95)   ${agentDefault.cpuRatio.toFixed(3)}`);
+console.log(`  ${"promise tracking on".padEnd(24)} ${agentDeep.off.toFixed(0).padStart(12)}/s ${agentDeep.on.toFixed(0).padStart(10)}/s   ${agentDeep.ratio.toFixed(3)} (≥ 0.75)   ${agentDeep.cpuRatio.toFixed(3)}`);
 api.child.kill();
+
+// ── the agent's time to suspect, with its default settings ────────────────────
+
+const { agentTimeToSuspect } = await import("./support/agent-time-to-suspect");
+const timeToSuspect = await agentTimeToSuspect(180_000, false);
+console.log(
+  `\nThe agent with its default settings (a plain service, 10 requests/s, every other one leaks an interval): a suspect naming src/app.ts:${timeToSuspect.leakLine} after ${timeToSuspect.seconds ?? "(none within 180)"} s (target ≤ 60 s)`,
+);
+
+// ── goroutine dumps: parsing a 10,000-goroutine dump, and the collector's CPU ──
+
+const { parseGoroutineDump } = await import("../server/goroutines/goroutine-dump");
+const { groupGoroutines } = await import("../server/goroutines/goroutine-groups");
+const { goroutineGrowthWindows, goroutineSuspects } = await import("../server/goroutines/goroutine-suspects");
+const fixtures = `${repoRoot}test/fixtures/goroutine-dumps/`;
+// Real goroutine entries (captured from Prometheus and the controller-runtime operator), renumbered, to 10,000.
+const entries = ["prometheus-2.42-debian.txt", "controller-runtime-operator-go1.26.8.txt"].flatMap((f) => readFileSync(fixtures + f, "utf8").split(/\n(?=goroutine \d+ \[)/));
+const big: string[] = [];
+for (let i = 0; big.length < 10_000; i++) big.push(entries[i % entries.length].replace(/^goroutine \d+/, `goroutine ${i + 1}`).trimEnd());
+const bigDump = `${big.join("\n\n")}\n`;
+const parseTimes: number[] = [];
+let parsedCount = 0;
+let groupCount = 0;
+for (let i = 0; i < 7; i++) {
+  const t0 = performance.now();
+  const parsed = parseGoroutineDump(bigDump);
+  const groups = groupGoroutines(parsed.goroutines);
+  parseTimes.push(performance.now() - t0);
+  parsedCount = parsed.goroutines.length;
+  groupCount = groups.length;
+}
+const parseMs = median(parseTimes.slice(2));
+console.log(`\nGoroutine dump of ${parsedCount} goroutines (${(bigDump.length / 1e6).toFixed(1)} MB, ${groupCount} groups): parse + group ${parseMs.toFixed(1)} ms (median; target < 200 ms)`);
+// The collector's per-dump work (parse, group, trend test over an hour of history) on the operator's real dump,
+// at the product's 30 s interval: CPU per target per minute (store writes not included).
+const operatorDump = readFileSync(`${fixtures}controller-runtime-operator-go1.26.8.txt`, "utf8");
+const history = new Map<string, { t: number; value: number }[]>();
+const cpu0 = process.cpuUsage();
+const collections = 120;
+for (let i = 0; i < collections; i++) {
+  const at = 1_800_000_000_000 + i * 30_000;
+  const groups = groupGoroutines(parseGoroutineDump(operatorDump).goroutines);
+  for (const g of groups) {
+    const points = history.get(g.id) ?? [];
+    points.push({ t: at, value: g.count });
+    if (points.length > 130) points.shift();
+    history.set(g.id, points);
+  }
+  goroutineSuspects(groups, (id) => history.get(id) ?? [], at, { growth: goroutineGrowthWindows(30_000) });
+}
+const cpu = process.cpuUsage(cpu0);
+const collectorCpuPerMinute = ((cpu.user + cpu.system) / 1000 / collections) * 2;
+console.log(`  collector CPU per Go target: ${collectorCpuPerMinute.toFixed(2)} ms per minute at one dump per 30 s (${parseGoroutineDump(operatorDump).goroutines.length}-goroutine operator dump)`);
 
 const baselineMemory = memoryProbe([]);
 const defaultMemory = memoryProbe(["--with-tracker", "--max-tracked", "50000"]);
@@ -258,8 +353,8 @@ console.log(
 );
 
 const corpusOptions = quick
-  ? { graceMs: 5_000, sampleIntervalMs: 1_000, reconcileEveryMs: 500, durationMs: 15_000, tailMs: 2_000 }
-  : { graceMs: 30_000, sampleIntervalMs: 5_000, reconcileEveryMs: 2_000, durationMs: 65_000, tailMs: 5_000 };
+  ? { graceMs: 5_000, sampleIntervalMs: 1_000, reconcileEveryMs: 500, durationMs: 30_000, tailMs: 3_000 }
+  : { graceMs: 30_000, sampleIntervalMs: 5_000, reconcileEveryMs: 2_000, durationMs: 120_000, tailMs: 10_000 };
 console.log(
   `\nLeak corpus (grace ${corpusOptions.graceMs / 1000} s, sample every ${corpusOptions.sampleIntervalMs / 1000} s, each scenario reconciles every ${corpusOptions.reconcileEveryMs / 1000} s for ${corpusOptions.durationMs / 1000} s, deep mode on, stack sample rate 0.1)`,
 );
@@ -274,15 +369,34 @@ console.log(
   `  recall ${leaking.filter((o) => o.detected).length}/${leaking.length} = ${corpus.recall.toFixed(3)} (target ≥ 0.95)   false positives ${clean.filter((o) => o.blamedTypes.length > 0).length}/${clean.length} = ${corpus.falsePositiveRate.toFixed(3)} (target ≤ 0.02)`,
 );
 console.log(
-  `  time to first finding: median ${seconds(corpus.medianFirstFindingMs)} s, max ${seconds(corpus.maxFirstFindingMs)} s (target ≤ 60 s; the grace period alone is ${corpusOptions.graceMs / 1000} s)`,
+  `  time to first finding: median ${seconds(corpus.medianFirstFindingMs)} s, max ${seconds(corpus.maxFirstFindingMs)} s from the first reconcile (the grace period alone is ${corpusOptions.graceMs / 1000} s; the trend test then needs growth across every third of its 12-sample window)`,
 );
-console.log(`  tracker at the end: ${corpus.status.tracked} tracked, ${corpus.status.dropped} dropped, ${corpus.status.groups} groups`);
+console.log(`  tracker at the end: ${corpus.status?.tracked} tracked, ${corpus.status?.dropped} dropped, ${corpus.status?.groups} groups`);
 console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 const round3 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
+if (!quick) {
+  // The figures the Leaks page shows beside the promise-tracking switch.
+  const cost = {
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+    cpus: os.availableParallelism(),
+    ratioDefault: round3(reconcile.get("default")?.ratio),
+    ratioDeep: round3(reconcile.get("deep")?.ratio),
+    agentProcessRatioDefault: round3(agentRatio),
+    agentProcessRatioDeep: round3(agentDeep.ratio),
+  };
+  writeFileSync(`${repoRoot}shared/leak-tracker-cost.json`, `${JSON.stringify(cost, null, 2)}\n`);
+  console.log("Recorded for the Leaks page: shared/leak-tracker-cost.json");
+}
 console.log(
   JSON.stringify({
     overhead_ratio_default: round3(reconcile.get("default")?.ratio),
+    overhead_ratio_agent_process: round3(agentRatio),
+    overhead_ratio_agent_process_deep: round3(agentDeep.ratio),
+    agent_time_to_suspect_default_s: timeToSuspect.seconds,
+    cpu_ratio_agent_process: round3(agentDefault.cpuRatio),
+    cpu_ratio_agent_process_deep: round3(agentDeep.cpuRatio),
     overhead_ratio_full: round3(reconcile.get("deep+full-capture")?.ratio),
     overhead_ratio_deep: round3(reconcile.get("deep")?.ratio),
     overhead_ratio_full_capture: round3(reconcile.get("full-capture")?.ratio),
@@ -295,6 +409,8 @@ console.log(
     corpus_false_positive_rate: round3(corpus.falsePositiveRate),
     corpus_first_finding_median_s: seconds(corpus.medianFirstFindingMs),
     corpus_first_finding_max_s: seconds(corpus.maxFirstFindingMs),
+    goroutine_dump_parse_ms_10k: Math.round(parseMs * 10) / 10,
+    collector_cpu_ms_per_go_target_per_minute: Math.round(collectorCpuPerMinute * 100) / 100,
     corpus_leaking_scenarios: leaking.length,
     corpus_clean_scenarios: clean.length,
   }),

@@ -17,10 +17,14 @@
 import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import fastq from "fastq";
+import pino from "pino";
 import { Registry } from "prom-client";
 import { Controller } from "../server/runtime/controller/controller";
 import { RuntimeMetrics } from "../server/runtime/metrics/runtime-metrics";
 import { WorkQueue } from "../server/runtime/workqueue/queue";
+
+/** The controllers' own log lines would interleave with the figures (and follow the final JSON line). */
+const quiet = pino({ level: "silent" });
 
 const KEYS = 10_000;
 /** Each sample runs several cycles so CPU-time accounting granularity does not matter. */
@@ -152,6 +156,7 @@ async function latency(ratePerSecond: number, seconds: number, workers: number):
   const delays = new Float64Array(total);
   let started = 0;
   const controller = new Controller({
+    log: quiet,
     name: "latency",
     registry,
     maxConcurrentReconciles: workers,

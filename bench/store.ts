@@ -9,16 +9,13 @@
  * (port 54349); either way in a fresh database that is dropped at the end. The last
  * line is one JSON object with the figures.
  */
-import { randomBytes } from "node:crypto";
 import os from "node:os";
-import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import pg from "pg";
+import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { loadConfig } from "../server/config";
 import { log } from "../server/log";
 import { expositionChunks } from "../server/metrics/exposition";
 import { QueryService } from "../server/query/query-service";
@@ -26,13 +23,12 @@ import { PgSampleSource } from "../server/query/pg-sample-source";
 import { type RangeQuery, type RangeQueryInput, type RangeResult, rangeQuerySchema, runRangeQuery } from "../server/query/range-query";
 import { Recorder } from "../server/recorder/recorder";
 import { describeSeries, type RecordedSample } from "../server/recorder/sample";
-import { type DatabaseHandle, openDatabase } from "../server/store/database";
-import { migrate } from "../server/store/migrate";
 import { databaseSize } from "../server/store/retention";
 import { rebuildRollup } from "../server/store/rollup";
 import type { DuplicateStrategy } from "../server/store/sample-writer";
 import { SeriesStore } from "../server/store/series-store";
 import { createTimeseriesPool, QUERY_SESSION_SETTINGS } from "../server/store/timeseries-pool";
+import { freshDatabase } from "./support/fresh-database";
 
 const quiet = log.child({ component: "bench" }, { level: "warn" });
 const WEEK_MS = 7 * 86_400_000;
@@ -45,34 +41,8 @@ function median(values: number[]): number {
 
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>; server?: DatabaseHandle }> {
-  let server: DatabaseHandle | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const config = loadConfig({ ...process.env, LOOPSCOPE_DATA_DIR: path.resolve(".data/bench"), LOOPSCOPE_PG_PORT: "54349" });
-    server = await openDatabase(config, quiet);
-    serverUrl = server.url;
-  }
-  const name = `loopscope_bench_${randomBytes(4).toString("hex")}`;
-  const adminUrl = new URL(serverUrl);
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  return {
-    url: url.toString(),
-    server,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl.toString() });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-      await server?.stop();
-    },
-  };
+function benchDatabase() {
+  return freshDatabase({ folder: "bench", port: 54349, prefix: "loopscope_bench", log: quiet });
 }
 
 /** Raw COPY baseline: pre-formatted rows streamed straight into `samples`. */
@@ -265,7 +235,7 @@ async function expositionBench() {
 async function main() {
   const wall = performance.now();
   console.log(`== machine: ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (other processes skew every figure)`);
-  const db = await freshDatabase();
+  const db = await benchDatabase();
   const pool = createTimeseriesPool(db.url, { applicationName: "loopscope-bench", max: 4, log: quiet });
   try {
     console.log("== ingest (300,000 samples per run, 1,000 series, median of 3)");

@@ -5,14 +5,19 @@
  *
  * Prints `timestamp,anomaly_score` (one row per input row, timestamps as written) and,
  * with --windows, the anomaly windows as one JSON line at the end. It runs the same
- * monitor as live detection, so the scores are those the dashboard would have shown.
- * Exit codes: 0 ok, 1 bad input file, 2 bad usage.
+ * monitor as live detection: the score printed is each point's novelty (its live score,
+ * discounted once a departure has persisted for a few points, so a lasting state is
+ * reported where it began); the windows are exactly those the dashboard would show.
+ * A repeated timestamp keeps the last value and an out-of-order row is skipped (score
+ * 0); both are counted on stderr. Exit codes: 0 ok, 1 bad input file, 2 bad usage.
+ * `npm run build:detect` bundles this file to dist/detect.mjs (also done on install),
+ * which starts without tsx: `node dist/detect.mjs file.csv`.
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { CsvError, parseSeriesCsv } from "../server/anomaly/csv";
 import type { DirectionFilter } from "../server/anomaly/detector";
-import { analyzeSeries } from "../server/anomaly/monitor";
+import { backtestRows } from "../server/anomaly/backtest";
 import { isSensitivity } from "../server/anomaly/sensitivity";
 
 const USAGE = "usage: detect <file.csv> [--windows] [--sensitivity low|medium|high] [--direction both|above|below]";
@@ -63,13 +68,11 @@ function main(): void {
     throw error;
   }
 
-  const analysis = analyzeSeries(
-    rows.map((r) => [r.ts, r.value] as const),
-    { sensitivity, direction: direction as DirectionFilter },
-    { seriesKey: file },
-  );
+  const analysis = backtestRows(rows, { sensitivity, direction: direction as DirectionFilter }, { seriesKey: file });
+  if (analysis.repeated > 0) process.stderr.write(`${file}: ${analysis.repeated} row(s) repeat the previous timestamp; the last value of each was kept\n`);
+  if (analysis.outOfOrder > 0) process.stderr.write(`${file}: ${analysis.outOfOrder} row(s) step back in time; they were skipped (score 0)\n`);
   const out: string[] = ["timestamp,anomaly_score"];
-  for (let i = 0; i < rows.length; i += 1) out.push(`${rows[i].timestampText},${analysis.points[i].score.toFixed(4)}`);
+  for (let i = 0; i < rows.length; i += 1) out.push(`${rows[i].timestampText},${analysis.scores[i].toFixed(4)}`);
   if (values.windows) {
     const windows = analysis.windows.map((w) => ({
       start: new Date(w.start).toISOString(),

@@ -6,10 +6,13 @@ cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
 
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-prometheus.sh
+echo "== Go test programs"; bash scripts/build-go-fixtures.sh
 echo "== lint (biome)"; npx biome lint .
 echo "== type-check (tsc)"; npx tsc --noEmit -p tsconfig.json
 echo "== build (next build)"; npx next build > test-results.build.log 2>&1 || { cat test-results.build.log; exit 1; }
 tail -n 40 test-results.build.log; rm -f test-results.build.log
+echo "== etcd and kube-apiserver (Go build, cached in .cache/go)"; bash scripts/build-kube-apiserver.sh
 echo "== tests (vitest)"
 mkdir -p test-results
 status=0

@@ -1,14 +1,16 @@
 import http from "node:http";
 import next from "next";
 import { type AuthService, startAuth } from "./auth";
-import { ConfigError, type LoopscopeConfig, loadConfig } from "./config";
+import { createServices, initialSystemState } from "./composition";
+import { withApiRoutes } from "./http/api-routes";
+import { ConfigError, dashboardUrl, type LoopscopeConfig, loadConfig } from "./config";
 import { createRequestGate } from "./http/request-gate";
 import { ServiceSet } from "./lifecycle/service-set";
-import { log } from "./log";
+import { log, routeConsoleToLog } from "./log";
 import { metricsRegistry } from "./metrics/registry";
-import { provideService } from "./service-registry";
+import { prometheusSettings } from "./prometheus/settings";
 import { wireServices } from "./services";
-import { type DatabaseHandle, openDatabase } from "./store/database";
+import { type DatabaseHandle, isFatalDatabaseError, openDatabase } from "./store/database";
 import { migrate } from "./store/migrate";
 import { disconnectAll } from "./store/prisma";
 import type { SystemState } from "./system/status";
@@ -32,12 +34,13 @@ async function bringUpDatabase(config: LoopscopeConfig, state: SystemState, stop
       const report = await migrate(handle.url);
       if (report.applied.length > 0) log.info({ applied: report.applied }, "migrations applied");
       state.databaseUrl = handle.url;
+      state.databaseOutage = handle.outage;
       state.databaseState = "ready";
       state.databaseError = undefined;
       return handle;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof Error && error.name === "MigrationError") {
+      if (isFatalDatabaseError(error)) {
         state.databaseState = "failed";
         state.databaseError = message;
         await handle?.stop();
@@ -70,6 +73,8 @@ export async function main(): Promise<void> {
   try {
     config = loadConfig();
     auth = startAuth(config);
+    // Checked here so a bad data-source setting stops start-up with exit code 2, like any setting.
+    prometheusSettings(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -78,8 +83,11 @@ export async function main(): Promise<void> {
     throw error;
   }
   process.env.NEXT_TELEMETRY_DISABLED = "1";
-  const state: SystemState = { startedAt: Date.now(), databaseKind: config.DATABASE_URL ? "external" : "embedded", databaseState: "starting" };
-  provideService("system", state);
+  routeConsoleToLog();
+  const state: SystemState = initialSystemState(config.DATABASE_URL ? "external" : "embedded");
+  // The composition root: built once here, handed to the HTTP routes (and through them to
+  // the tRPC context) and to the wiring, which fills it as the services start.
+  const registry = createServices({ system: state, auth });
   metricsRegistry();
 
   let stopping = false;
@@ -89,7 +97,8 @@ export async function main(): Promise<void> {
   const app = next({ dev: false, dir: process.cwd(), hostname: config.HOST, port: config.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const gate = createRequestGate(auth, handle, (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, "request failed"));
+  const base = () => `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  const gate = createRequestGate(auth, withApiRoutes(registry, base, handle), (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, "request failed"));
   const server = http.createServer((req, res) => {
     void gate(req, res);
   });
@@ -125,18 +134,20 @@ export async function main(): Promise<void> {
     log.fatal((error as Error).message);
     process.exit(1);
   }
-  log.info({ url: `http://${config.HOST}:${config.PORT}` }, "Loopscope is serving");
+  log.info({ url: dashboardUrl(config) }, "Loopscope is serving");
 
   try {
     database = await bringUpDatabase(config, state, () => stopping);
   } catch (error) {
-    log.fatal({ err: (error as Error).message }, "database migration failed; refusing to start");
+    const message = (error as Error).message;
+    log.fatal({ err: message }, (error as Error).name === "MigrationError" ? "database migration failed; refusing to start" : "the database cannot be set up; refusing to start");
+    console.error(`Loopscope could not start: ${message}`);
     server.close();
     process.exit(1);
   }
   if (!database || stopping) return;
   try {
-    await services.start(await wireServices({ config, databaseUrl: database.url, log }));
+    await services.start(await wireServices({ config, databaseUrl: database.url, log }, registry));
   } catch (error) {
     // A bad setting found while wiring (e.g. an unknown demo fault) stops start-up cleanly.
     log.fatal({ err: error instanceof Error ? error.message : String(error) }, "could not start Loopscope's services");

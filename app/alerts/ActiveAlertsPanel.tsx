@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { useMemo } from "react";
 import { useNow } from "../../components/hooks/use-now";
 import { type AlertRow, AlertsTable } from "../../components/tables/AlertsTable";
@@ -8,7 +9,9 @@ import { useTRPC } from "../_trpc/client";
 import type { AlertsViewState, SetAlertsView } from "./AlertsView";
 import { type AlertItem, toMs } from "./api-types";
 import { QueryStatus } from "./QueryStatus";
-import { SilenceEditor } from "./SilenceEditor";
+
+// The silence form (with the regex engine that previews its matchers) loads when it is opened.
+const SilenceEditor = dynamic(() => import("./SilenceEditor").then((m) => m.SilenceEditor), { loading: () => <p className="muted">Loading the silence form…</p> });
 
 /** An API alert as an AlertsTable row (only pending and firing alerts are rows). */
 export function alertRow(a: AlertItem): AlertRow | null {

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { useUrlState } from "../../components/hooks/use-url-state";
 import { useTRPC } from "../_trpc/client";
 import { ActiveAlertsPanel } from "./ActiveAlertsPanel";
@@ -9,6 +10,10 @@ import { DeliveriesPanel } from "./DeliveriesPanel";
 import { HistoryPanel } from "./HistoryPanel";
 import { RulesPanel } from "./RulesPanel";
 import { SilencesPanel } from "./SilencesPanel";
+
+// Loaded when asked for (a notification's link, a form opened), so the alerts list does not carry
+// the chart library, the rule form or the silence matcher's regex engine in its first load.
+const AlertDetail = dynamic(() => import("./AlertDetail").then((m) => m.AlertDetail), { loading: () => <p className="muted">Loading the alert…</p> });
 
 const TABS = [
   { id: "active", label: "Firing & pending" },
@@ -22,9 +27,10 @@ type TabId = (typeof TABS)[number]["id"];
 
 /**
  * The view state in the URL: the tab, and what is open in it — `rule` (an id or "new"),
- * `channel` (an id or "new"), `silence` (an alert fingerprint or "new").
+ * `channel` (an id or "new"), `silence` (an alert fingerprint or "new"); `alert` (a fingerprint,
+ * the link every notification carries) opens that alert's detail page.
  */
-const VIEW_DEFAULTS = { tab: "active", rule: "", channel: "", silence: "" };
+const VIEW_DEFAULTS = { tab: "active", rule: "", channel: "", silence: "", alert: "" };
 export type AlertsViewState = typeof VIEW_DEFAULTS;
 export type SetAlertsView = (patch: Partial<Record<keyof AlertsViewState, string | null>>) => void;
 
@@ -42,8 +48,10 @@ export function AlertsView() {
   const firing = alerts.data?.filter((a) => a.state === "firing").length ?? 0;
   const dead = deadLetters.data?.dead ?? 0;
 
+  if (/^[0-9a-f]{16}$/.test(view.alert)) return <AlertDetail fingerprint={view.alert} onClose={() => setView({ alert: null })} />;
   return (
     <>
+      {view.alert ? <p className="error">&quot;{view.alert}&quot; is not an alert id (16 hex digits).</p> : null}
       <div className="view-toolbar">
         <nav className="segmented" aria-label="Alerts sections">
           {TABS.map((t) => (

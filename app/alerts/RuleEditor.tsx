@@ -6,7 +6,7 @@ import { Field } from "../../components/forms/Field";
 import { RuleForm } from "../../components/forms/RuleForm";
 import { useTRPC } from "../_trpc/client";
 import type { RuleItem } from "./api-types";
-import { type FieldErrors, formErrorsFrom } from "./form-errors";
+import { type FieldErrors, formErrorsFrom, withoutFixed } from "./form-errors";
 import { type PreviewRequest, RulePreviewChart } from "./RulePreviewChart";
 import { emptyRuleDraft, type RuleDraft, ruleDraftFrom, ruleFieldMapper, ruleInputFrom } from "./rule-mapping";
 
@@ -54,10 +54,18 @@ export function RuleEditor({ rule, onDone }: RuleEditorProps) {
     );
   }
 
+  /** The browser's own errors plus the server's on everything else, so all show at once. */
+  const showAllErrors = async (local: FieldErrors, rest: Record<string, unknown>) => {
+    setErrors(local);
+    const checked = await queryClient.fetchQuery(trpc.alerts.rules.validate.queryOptions(rest)).catch(() => null);
+    if (!checked || checked.ok) return;
+    setErrors({ ...formErrorsFrom({ message: "", data: { issues: checked.issues } }, ruleFieldMapper), ...local });
+  };
+
   const submit = (next: RuleDraft) => {
     const result = ruleInputFrom(next, rule);
     if ("errors" in result) {
-      setErrors(result.errors);
+      void showAllErrors(result.errors, result.rest);
       return;
     }
     setErrors({});
@@ -68,7 +76,7 @@ export function RuleEditor({ rule, onDone }: RuleEditorProps) {
   const previewDraft = () => {
     const result = ruleInputFrom(draft, rule);
     if ("errors" in result) {
-      setErrors(result.errors);
+      void showAllErrors(result.errors, result.rest);
       return;
     }
     setPreview({ request: { rule: result.input }, rule: result.input });
@@ -82,13 +90,25 @@ export function RuleEditor({ rule, onDone }: RuleEditorProps) {
         <div className="form-grid" style={{ maxWidth: "56rem", marginBottom: "0.8rem" }}>
           <Field label="Evaluate every" name="interval" error={errors.interval} hint="at least 1s, e.g. 15s">
             {(p) => (
-              <input {...p} name="interval" value={draft.interval} onChange={(e) => setDraft({ ...draft, interval: e.target.value })} spellCheck={false} />
+              <input
+                {...p}
+                name="interval"
+                value={draft.interval}
+                onChange={(e) => {
+                  setErrors(({ interval: _fixed, ...rest }) => rest);
+                  setDraft({ ...draft, interval: e.target.value });
+                }}
+                spellCheck={false}
+              />
             )}
           </Field>
         </div>
         <RuleForm
           values={draft.values}
-          onChange={(values) => setDraft({ ...draft, values })}
+          onChange={(values) => {
+            setErrors((current) => withoutFixed(current, draft.values, values));
+            setDraft({ ...draft, values });
+          }}
           onSubmit={(values) => submit({ ...draft, values })}
           errors={errors}
           submitting={create.isPending || update.isPending}

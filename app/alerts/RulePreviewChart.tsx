@@ -5,6 +5,7 @@ import { useMemo, useState } from "react";
 import type { AlertAnnotationView, ChartSeries } from "../../components/charts/types";
 import { TimeSeriesChart } from "../../components/charts/TimeSeriesChart";
 import { formatTimestamp } from "../../components/format/time";
+import { formatDuration } from "../../shared/duration";
 import { useTRPC } from "../_trpc/client";
 
 const PREVIEW_HOURS = 24;
@@ -108,7 +109,7 @@ export function RulePreviewChart({ request, rule }: { request: PreviewRequest; r
       {preview.data ? (
         <p data-testid="preview-summary">
           {spans.length === 0
-            ? `Would not have fired in the last ${PREVIEW_HOURS} h (${preview.data.evaluations} evaluations).`
+            ? `Would not have fired in the last ${PREVIEW_HOURS} h (${preview.data.evaluations.toLocaleString("en-US")} evaluations, every ${formatDuration(preview.data.stepMs)}).`
             : `Would have fired ${spans.length} time${spans.length === 1 ? "" : "s"}: ${spans
                 .slice(0, 5)
                 .map((s) => `${labelText(s.labels)} from ${formatTimestamp(s.start)}${s.end === null ? " (still firing)" : ` to ${formatTimestamp(s.end)}`}`)

@@ -1,13 +1,16 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { useMemo } from "react";
 import { type RuleRow, RulesTable } from "../../components/tables/RulesTable";
 import { useTRPC } from "../_trpc/client";
 import type { AlertsViewState, SetAlertsView } from "./AlertsView";
 import { QueryStatus } from "./QueryStatus";
-import { RuleEditor } from "./RuleEditor";
 import { ruleExpressionOf } from "./rule-mapping";
+
+// The rule form (and its 24 h preview chart) loads when a rule is opened or created.
+const RuleEditor = dynamic(() => import("./RuleEditor").then((m) => m.RuleEditor), { loading: () => <p className="muted">Loading the rule form…</p> });
 
 /** Alert rules with their state (firing / pending counts), create / edit / enable / delete. */
 export function RulesPanel({ view, setView }: { view: AlertsViewState; setView: SetAlertsView }) {
@@ -36,6 +39,9 @@ export function RulesPanel({ view, setView }: { view: AlertsViewState; setView: 
       builtin: r.builtin,
       firing: firing.get(r.id) ?? 0,
       pending: pending.get(r.id) ?? 0,
+      lastEvalAt: r.health?.lastEvalAt ?? null,
+      lastError: r.health?.lastError ?? null,
+      noData: r.noData,
     }));
   }, [rules.data, alerts.data]);
 
@@ -45,6 +51,9 @@ export function RulesPanel({ view, setView }: { view: AlertsViewState; setView: 
 
   return (
     <QueryStatus what="rules" isPending={rules.isPending} error={rules.error}>
+      {/* The form opens above the table, so it is on screen however many rules there are. */}
+      {view.rule === "new" ? <RuleEditor key="new" onDone={() => setView({ rule: null })} /> : null}
+      {editing ? <RuleEditor key={editing.id} rule={editing} onDone={() => setView({ rule: null })} /> : null}
       <div className="panel">
         <div className="table-toolbar">
           <h2>Rules</h2>
@@ -61,6 +70,7 @@ export function RulesPanel({ view, setView }: { view: AlertsViewState; setView: 
         ) : null}
         <RulesTable
           rows={rows}
+          now={Date.now()}
           onEdit={(row) => setView({ rule: String(row.id) })}
           onToggle={(row, enabled) => toggle.mutate({ id: row.id, patch: { enabled } })}
           onDelete={(row) => {
@@ -80,8 +90,6 @@ export function RulesPanel({ view, setView }: { view: AlertsViewState; setView: 
           </div>
         ) : null}
       </div>
-      {view.rule === "new" ? <RuleEditor key="new" onDone={() => setView({ rule: null })} /> : null}
-      {editing ? <RuleEditor key={editing.id} rule={editing} onDone={() => setView({ rule: null })} /> : null}
       {view.rule && view.rule !== "new" && !editing && rules.data ? (
         <p className="muted" role="status">
           Rule {view.rule} does not exist.{" "}

@@ -6,7 +6,7 @@ import { fromDateTimeLocal } from "../../components/format/time";
 import { newSilenceValues, SilenceForm, type SilenceFormValues } from "../../components/forms/SilenceForm";
 import { matchesAllLabels } from "./label-match";
 import { useTRPC } from "../_trpc/client";
-import { type FieldErrors, fieldMapper, formErrorsFrom } from "./form-errors";
+import { type FieldErrors, fieldMapper, formErrorsFrom, withoutFixed } from "./form-errors";
 
 const silenceFieldMapper = fieldMapper(["matchers", "startsAt", "endsAt", "createdBy", "comment"]);
 
@@ -25,7 +25,15 @@ function silenceInput(values: SilenceFormValues): { input: { matchers: SilenceFo
   const errors: FieldErrors = {};
   if (startsAt === null) errors.startsAt = "must be a date and time";
   if (endsAt === null) errors.endsAt = "must be a date and time";
-  if (startsAt === null || endsAt === null) return { errors };
+  values.matchers.forEach((m, i) => {
+    if (m.op !== "=~" && m.op !== "!~") return;
+    try {
+      new RegExp(`^(?:${m.value})$`);
+    } catch (error) {
+      errors[`matchers.${i}.value`] = `is not a valid regular expression (${error instanceof Error ? error.message : String(error)})`;
+    }
+  });
+  if (startsAt === null || endsAt === null || Object.keys(errors).length > 0) return { errors };
   return { input: { matchers: values.matchers, startsAt, endsAt, createdBy: values.createdBy, comment: values.comment } };
 }
 
@@ -51,7 +59,10 @@ export function SilenceEditor({ labels = {}, currentAlerts, onDone }: SilenceEdi
       <h2>New silence</h2>
       <SilenceForm
         values={values}
-        onChange={setValues}
+        onChange={(next) => {
+          setErrors((current) => withoutFixed(current, values, next));
+          setValues(next);
+        }}
         errors={errors}
         submitting={create.isPending}
         matchingAlerts={complete.length > 0 ? matching : undefined}

@@ -1,12 +1,15 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { useNow } from "../../components/hooks/use-now";
 import { SilencesTable } from "../../components/tables/SilencesTable";
 import { useTRPC } from "../_trpc/client";
 import type { AlertsViewState, SetAlertsView } from "./AlertsView";
 import { QueryStatus } from "./QueryStatus";
-import { SilenceEditor } from "./SilenceEditor";
+
+// The silence form (with the regex engine that previews its matchers) loads when it is opened.
+const SilenceEditor = dynamic(() => import("./SilenceEditor").then((m) => m.SilenceEditor), { loading: () => <p className="muted">Loading the silence form…</p> });
 
 /** Silences (active, pending, expired) with "Expire", and a form for a new one. */
 export function SilencesPanel({ view, setView }: { view: AlertsViewState; setView: SetAlertsView }) {

@@ -1,5 +1,5 @@
 /** The channel form ↔ alerts.channels.create / update. Pure. */
-import { formatDuration } from "../../components/format/duration";
+import { formatDuration } from "../../shared/duration";
 import { type ChannelFormValues, emptyChannelFormValues } from "../../components/forms/ChannelForm";
 import { splitList } from "../../components/forms/rule-values";
 import type { ChannelItem } from "./api-types";

@@ -28,7 +28,7 @@ export function splitIssue(line: string): [string, string] | undefined {
 export function formErrorsFrom(error: ServerErrorLike, mapField: FieldMapper): FieldErrors {
   // Domain errors whose ZodError cause tRPC did not keep (zod 4's ZodError is not an Error) still
   // list their issues in the message: "The rule is invalid: a.b: why; c: why".
-  const issues = error.data?.issues?.length ? [...error.data.issues] : error.message.replace(/^The [\w ]+ is invalid: /, "").split(/; (?=[A-Za-z_$][\w$.]*: )/);
+  const issues = error.data?.issues?.length ? [...error.data.issues] : error.message.replace(/^(The [\w ]+ is invalid|Invalid input): /, "").split(/; (?=[A-Za-z_$][\w$.]*: )/);
   const out: FieldErrors = {};
   const unplaced: string[] = [];
   for (const line of issues) {
@@ -66,4 +66,21 @@ export function fieldMapper(known: readonly string[], renames: Readonly<Record<s
     if (!known.includes(head)) return undefined;
     return ROW_EDITORS.includes(head) ? renamed : head;
   };
+}
+
+/**
+ * The errors still standing after an edit: an error is dropped once its field (or, for row
+ * editors, the row list `matchers.0.value` belongs to) changed; the form-level one with any change.
+ */
+export function withoutFixed<T extends object>(errors: FieldErrors, before: T, after: T): FieldErrors {
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  const changed = Object.keys(a).filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+  if (changed.length === 0) return errors;
+  const out: FieldErrors = {};
+  for (const [key, message] of Object.entries(errors)) {
+    if (key === "form" || changed.includes(key.split(".")[0])) continue;
+    out[key] = message;
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
  * Pure: numbers are checked here so the form says "must be a number" before a round trip; every
  * other rule is the server's, and its issues come back through {@link ruleFieldMapper}.
  */
-import { formatDuration } from "../../components/format/duration";
+import { formatDuration } from "../../shared/duration";
 import { pairsToRecord, recordToPairs } from "../../components/forms/key-values";
 import { formatMatchers } from "../../components/forms/matchers";
 import {
@@ -74,14 +74,17 @@ function parseNumber(text: string): number | undefined {
  * The API input for a draft, or the problems the browser can see by itself. `base` is the stored
  * rule when editing: query settings the form does not show (the rate window) are kept.
  */
-export function ruleInputFrom(draft: RuleDraft, base?: RuleItem): { input: Record<string, unknown> } | { errors: FieldErrors } {
+export function ruleInputFrom(draft: RuleDraft, base?: RuleItem): { input: Record<string, unknown> } | { errors: FieldErrors; rest: Record<string, unknown> } {
   const v = draft.values;
   const errors: FieldErrors = {};
-  const value = parseNumber(v.value);
+  let value = parseNumber(v.value);
   if (value === undefined) errors.value = v.value.trim() === "" ? "is required: the threshold to compare with" : "must be a number";
-  const q = v.fn === "histogram_quantile" ? parseNumber(v.quantile) : undefined;
+  let q = v.fn === "histogram_quantile" ? parseNumber(v.quantile) : undefined;
   if (v.fn === "histogram_quantile" && q === undefined) errors.quantile = "must be a number between 0 and 1";
-  if (Object.keys(errors).length > 0) return { errors };
+  const local = Object.keys(errors).length > 0;
+  // With placeholders for what the browser already refused, the server can still check the rest (`rest`), so every error shows at once.
+  value ??= 0;
+  if (v.fn === "histogram_quantile") q ??= 0.5;
 
   const by = splitList(v.by);
   const baseQuery = base?.kind === "threshold" ? base.spec.query : undefined;
@@ -97,8 +100,7 @@ export function ruleInputFrom(draft: RuleDraft, base?: RuleItem): { input: Recor
     if (by.length > 0) query.by = by;
   }
   const annotations = pairsToRecord(draft.values.annotations.filter((a) => a.value.trim() !== ""));
-  return {
-    input: {
+  const input = {
       name: v.name,
       kind: "threshold",
       spec: { query, comparator: v.comparator, value },
@@ -107,8 +109,8 @@ export function ruleInputFrom(draft: RuleDraft, base?: RuleItem): { input: Recor
       interval: draft.interval.trim() || "15s",
       labels: pairsToRecord(v.labels),
       annotations,
-    },
   };
+  return local ? { errors, rest: input } : { input };
 }
 
 /** Server issue paths → RuleForm's error keys; `interval` is the page's own field. */

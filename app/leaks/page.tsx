@@ -1,16 +1,23 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { format } from "date-fns";
 import { Suspense, useMemo, useState } from "react";
-import { TimeSeriesChart } from "../../components/charts/TimeSeriesChart";
+import { LazyTimeSeriesChart as TimeSeriesChart, preloadTimeSeriesChart } from "../../components/charts/LazyTimeSeriesChart";
+import { formatTime } from "../../components/format/time";
 import { ViewToolbar } from "../../components/controls/ViewToolbar";
 import { useDashboardUrlState } from "../../components/hooks/use-dashboard-url-state";
 import { useUrlState } from "../../components/hooks/use-url-state";
+import { activeResourceDiff } from "../../components/leaks/active-resource-diff";
 import { FullCaptureControl } from "../../components/leaks/FullCaptureControl";
+import { GoTargetsPanel } from "../../components/leaks/GoTargetsPanel";
+import { PromiseTrackingSwitch } from "../../components/leaks/PromiseTrackingSwitch";
 import { ResourceDiffTable } from "../../components/leaks/ResourceDiffTable";
 import { type SuspectGroup, SuspectGroupsTable } from "../../components/tables/SuspectGroupsTable";
 import { useTRPC } from "../_trpc/client";
+import { GoTargetResources } from "./GoTargetResources";
+
+// Every view of this page charts: fetch the chart code at once, beside the page's data.
+if (typeof window !== "undefined") void preloadTimeSeriesChart();
 
 interface GroupRow {
   id: string;
@@ -37,7 +44,7 @@ function toSuspect(g: GroupRow, now: number): SuspectGroup {
 }
 
 function toLocalInput(ts: number): string {
-  return format(ts, "yyyy-MM-dd'T'HH:mm");
+  return formatTime(ts, "yyyy-MM-dd'T'HH:mm");
 }
 
 function Leaks() {
@@ -53,6 +60,8 @@ function Leaks() {
   const diffTo = diffState.diffTo ? Date.parse(diffState.diffTo) : now;
   const diff = useQuery({ ...trpc.leaks.diff.queryOptions({ from: Math.floor(diffFrom), to: Math.floor(diffTo) }), refetchInterval });
   const capture = useMutation(trpc.leaks.setFullCapture.mutationOptions({ onSuccess: () => status.refetch() }));
+  const deep = useMutation(trpc.leaks.setDeepMode.mutationOptions({ onSuccess: () => status.refetch() }));
+  const goTargets = useQuery({ ...trpc.leaks.goTargets.queryOptions(), refetchInterval, retry: false });
   const [captureError, setCaptureError] = useState<string | null>(null);
 
   const series = useMemo(() => {
@@ -66,7 +75,11 @@ function Leaks() {
     return [...byType.entries()].map(([name, points]) => ({ name, points }));
   }, [history.data]);
 
-  const diffRows = (diff.data?.grown ?? []).map((d) => ({ type: `${d.type}${d.topFrame ? ` @ ${d.topFrame}` : ""}`, before: d.before, after: d.after }));
+  // Leaked groups that grew, then live resources by type that grew (a spike of sockets none of which outlived its reconcile).
+  const diffRows = [
+    ...(diff.data?.grown ?? []).map((d) => ({ type: `${d.type}${d.topFrame ? ` @ ${d.topFrame}` : ""}`, before: d.before, after: d.after })),
+    ...activeResourceDiff(history.data ?? [], diffFrom, diffTo).map((d) => ({ type: `${d.type} (all live)`, before: d.before, after: d.after })),
+  ];
   return (
     <>
       <h1>Leaks</h1>
@@ -81,9 +94,15 @@ function Leaks() {
         {(suspects.data?.unattributed.length ?? 0) > 0 ? (
           <details>
             <summary>Unattributed groups (created outside any reconcile; not blamed)</summary>
-            <SuspectGroupsTable rows={(suspects.data?.unattributed ?? []).map((g) => toSuspect(g, now))} />
+            <SuspectGroupsTable kind="unattributed" rows={(suspects.data?.unattributed ?? []).map((g) => toSuspect(g, now))} />
           </details>
         ) : null}
+      </section>
+      <section className="panel" aria-label="Go and agent targets">
+        <h2>
+          Go and agent targets <span className="muted">(goroutine groups from pprof; proven leaks, growth by the trend test, long blocks)</span>
+        </h2>
+        {goTargets.error ? <p className="muted">{goTargets.error.message}</p> : <GoTargetsPanel targets={goTargets.data ?? []} resources={(t) => <GoTargetResources target={t} range={view.range} refetchInterval={refetchInterval} />} />}
       </section>
       <section className="panel" aria-label="Diff between two times">
         <h2>What grew between two times</h2>
@@ -96,7 +115,7 @@ function Leaks() {
             To <input type="datetime-local" value={toLocalInput(diffTo)} onChange={(e) => setDiffState({ diffTo: e.target.value })} />
           </label>
         </div>
-        <ResourceDiffTable rows={diffRows} fromLabel={format(diffFrom, "HH:mm")} toLabel={format(diffTo, "HH:mm")} />
+        <ResourceDiffTable rows={diffRows} fromLabel={formatTime(diffFrom, "HH:mm")} toLabel={formatTime(diffTo, "HH:mm")} />
       </section>
       <section className="panel" aria-label="Stack capture">
         <h2>Stack capture</h2>
@@ -111,6 +130,13 @@ function Leaks() {
           busy={capture.isPending}
           onStart={(minutes) => capture.mutate({ minutes }, { onError: (e) => setCaptureError(e.message) })}
           onStop={() => capture.mutate({ minutes: 0 }, { onError: (e) => setCaptureError(e.message) })}
+        />
+        <PromiseTrackingSwitch
+          enabled={status.data?.deepMode ?? false}
+          trackedPromises={history.data?.at(-1)?.counts.PROMISE ?? null}
+          fullCollections={status.data?.fullCollections ?? null}
+          busy={deep.isPending}
+          onChange={(enabled) => deep.mutate({ enabled }, { onError: (e) => setCaptureError(e.message) })}
         />
         {captureError ? <p className="error">{captureError}</p> : null}
       </section>

@@ -1,13 +1,11 @@
 import { headers } from "next/headers";
-import { webHeaders } from "../../server/auth/headers";
-import { findService } from "../../server/service-registry";
+import { readPageContext } from "../../server/http/page-context";
 
 /** Header indicator: who is signed in and with which role, plus sign-out for password sessions. Nothing when auth is off. */
 export async function SignedInAs() {
-  const auth = findService("auth");
-  if (!auth?.enabled) return null;
-  const { principal } = await auth.authenticate(webHeaders(await headers()));
-  if (!principal) return null;
+  const context = readPageContext(await headers());
+  const principal = context?.principal;
+  if (!context || context.authMode === "none" || !principal) return null;
   return (
     <div data-testid="signed-in" style={{ display: "flex", gap: "0.5rem", alignItems: "center", fontSize: "0.9em" }}>
       <span>

@@ -1,4 +1,5 @@
-import { findService } from "../../server/service-registry";
+import { headers } from "next/headers";
+import { readPageContext } from "../../server/http/page-context";
 import { safeNextPath } from "../../server/http/respond";
 import { LoginForm } from "./LoginForm";
 
@@ -12,7 +13,7 @@ function first(value: string | string[] | undefined): string | undefined {
 
 export default async function LoginPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
-  const mode = findService("auth")?.mode ?? "none";
+  const mode = readPageContext(await headers())?.authMode;
   const next = safeNextPath(first(params.next));
   return (
     <>
@@ -24,10 +25,12 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
         </>
       ) : mode === "proxy" ? (
         <p>Sign-in happens at the authenticating proxy in front of Loopscope.</p>
-      ) : (
+      ) : mode === "none" ? (
         <p>
           Authentication is off: Loopscope is bound to loopback and everyone who can reach it is an editor. <a href="/">Open the dashboard</a>.
         </p>
+      ) : (
+        <p>Start Loopscope with `npm start` (server/main.ts): its server tells this page how sign-in works.</p>
       )}
     </>
   );

@@ -26,12 +26,14 @@ function targetRow(t: TargetItem): TargetRow {
     lastDurationMs: t.lastDurationMs,
     lastSamples: t.lastSamples,
     lastError: t.lastError,
+    rejectedSamples: t.rejectedSamples,
+    lastRejection: t.lastRejection,
     origin: t.origin === "config" ? "config" : "api",
   };
 }
 
 /** One line on a scrape's outcome, e.g. "up: 312 samples in 4 ms". */
-function healthText(t: TargetItem): string {
+function healthText(t: Pick<TargetItem, "up" | "lastError" | "lastSamples" | "lastDurationMs">): string {
   if (t.up === null) return "not scraped yet";
   if (!t.up) return `down: ${t.lastError ?? "no answer"}`;
   return `up: ${t.lastSamples ?? 0} samples${t.lastDurationMs === null ? "" : ` in ${Math.round(t.lastDurationMs)} ms`}`;

@@ -1,5 +1,5 @@
 /** The target form ↔ targets.create / targets.update {id, patch}. Pure. */
-import { formatDuration, parseDuration } from "../../components/format/duration";
+import { DURATION_HINT, formatDuration, parseDuration } from "../../shared/duration";
 import { emptyTargetFormValues, type TargetFormValues } from "../../components/forms/TargetForm";
 import type { TargetItem } from "../alerts/api-types";
 import { type FieldErrors, fieldMapper } from "../alerts/form-errors";
@@ -34,10 +34,10 @@ export function targetValuesFrom(t: TargetItem): TargetFormValues {
  */
 export function targetInputFrom(v: TargetFormValues, stored?: TargetItem): { input: TargetInput } | { errors: FieldErrors } {
   const errors: FieldErrors = {};
-  const intervalMs = parseDuration(v.interval);
-  const timeoutMs = parseDuration(v.timeout);
-  if (intervalMs === null) errors.interval = 'must be a duration such as "15s" or "1m"';
-  if (timeoutMs === null) errors.timeout = 'must be a duration such as "10s"';
+  const intervalMs = parseDuration(v.interval.trim());
+  const timeoutMs = parseDuration(v.timeout.trim());
+  if (intervalMs === undefined) errors.interval = `must be ${DURATION_HINT}`;
+  if (timeoutMs === undefined) errors.timeout = `must be ${DURATION_HINT}`;
   const keepCredential = stored !== undefined && stored.authKind === v.authKind && v.secret === "" && (v.authKind !== "basic" || v.username === (stored.authUser ?? ""));
   let auth: Auth | undefined;
   if (v.authKind === "none") auth = { kind: "none" };
@@ -51,7 +51,7 @@ export function targetInputFrom(v: TargetFormValues, stored?: TargetItem): { inp
       auth = { kind: "basic", username: v.username.trim(), password: v.secret };
     }
   }
-  if (Object.keys(errors).length > 0 || intervalMs === null || timeoutMs === null) return { errors };
+  if (Object.keys(errors).length > 0 || intervalMs === undefined || timeoutMs === undefined) return { errors };
   return { input: { name: v.name, url: v.url.trim(), intervalMs, timeoutMs, ...(auth ? { auth } : {}) } };
 }
 

@@ -12,6 +12,8 @@ export interface ChartFrameProps {
   error?: string | null;
   /** Legend or toolbar rendered under the title. */
   legend?: ReactNode;
+  /** Shown under the plot (e.g. the alerts in the range, with their full names). */
+  footer?: ReactNode;
   children?: ReactNode;
 }
 
@@ -20,7 +22,7 @@ export interface ChartFrameProps {
  * recharts code, so pages can use it (or ChartSkeleton) as the placeholder while a chart loads.
  * The container carries `data-testid="chart-<slug of title>"` and `data-state`.
  */
-export function ChartFrame({ title, caption, state, height, error, legend, children }: ChartFrameProps) {
+export function ChartFrame({ title, caption, state, height, error, legend, footer, children }: ChartFrameProps) {
   return (
     <section className="chart-panel" data-testid={`chart-${slugify(title)}`} data-state={state} aria-label={title}>
       <header className="chart-header">
@@ -47,6 +49,7 @@ export function ChartFrame({ title, caption, state, height, error, legend, child
           {children}
         </div>
       )}
+      {state === "ready" ? footer : null}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useMemo, useState } from "react";
+import { type SyntheticEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Area,
   ComposedChart,
@@ -13,17 +13,18 @@ import {
   type TickItem,
   type TooltipContentProps,
   XAxis,
+  useXAxisInverseScale,
   YAxis,
 } from "recharts";
 import { formatTick, formatTimestamp, timeTicks } from "../format/time";
 import { formatValue, type ValueUnit } from "../format/units";
 import { ChartFrame, type ChartState } from "./ChartFrame";
+import { EventShading } from "./EventShading";
 import { seriesColor } from "./palette";
 import {
   buildChartRows,
   byteTicks,
   type ChartRow,
-  clipToRange,
   eventsAt,
   interpolatedKey,
   isEmptySeries,
@@ -61,6 +62,10 @@ export interface TimeSeriesChartProps {
   onZoom?: (from: number, to: number) => void;
   loading?: boolean;
   error?: string | null;
+  /** Every series is ≥ 0 (counts, rates, durations): the y axis starts at 0 and never goes below. */
+  nonNegative?: boolean;
+  /** The legend shows min / max / mean over the range and each series can be hidden by clicking it. */
+  legendStats?: boolean;
 }
 
 const UNIT_CAPTION: Record<ValueUnit, string> = {
@@ -74,14 +79,29 @@ const UNIT_CAPTION: Record<ValueUnit, string> = {
   none: "",
 };
 
-/** Alert spans narrower than this share of the range get no text label. */
-const LABEL_MIN_FRACTION = 0.08;
+interface AxisTickProps {
+  x: number | string;
+  y: number | string;
+  textAnchor?: "start" | "middle" | "end" | "inherit";
+  verticalAnchor?: "start" | "middle" | "end";
+  className?: string;
+  payload: { value: number };
+}
 
-const ANNOTATION_COLOR: Record<AlertAnnotationView["state"], string> = {
-  firing: "var(--bad)",
-  pending: "var(--warn)",
-  resolved: "var(--muted)",
-};
+/**
+ * One axis label as plain SVG text. Recharts' own tick text measures every label in the DOM (to
+ * wrap and to drop overlapping ticks), a forced layout per label while nine charts are inserted;
+ * these ticks are chosen to fit (time ticks by span, value ticks few), so nothing is measured.
+ */
+function AxisTick({ x, y, textAnchor, verticalAnchor, className, text }: AxisTickProps & { text: string }) {
+  // The offsets recharts' Text uses for one line: cap height below the anchor, or centred on it.
+  const dy = verticalAnchor === "start" ? "0.71em" : verticalAnchor === "end" ? undefined : "0.355em";
+  return (
+    <text x={x} y={y} dy={dy} textAnchor={textAnchor} className={className} fill="var(--muted)" fontSize={11}>
+      {text}
+    </text>
+  );
+}
 
 /** Crosshair sync by nearest timestamp, so charts whose samples do not line up still follow each other. */
 function syncByNearestTime(ticks: ReadonlyArray<TickItem>, data: MouseHandlerDataParam): number {
@@ -97,6 +117,59 @@ function syncByNearestTime(ticks: ReadonlyArray<TickItem>, data: MouseHandlerDat
 function activeTime(param: MouseHandlerDataParam): number | null {
   const value = Number(param.activeLabel);
   return param.activeLabel !== undefined && Number.isFinite(value) ? value : null;
+}
+
+type InverseScale = (pixel: number) => unknown;
+
+/**
+ * Hands the x axis' pixel → time function to the chart's mouse handlers (recharts' hooks work only
+ * inside the chart). recharts 3 gives those handlers no usable `activeLabel` on this number axis
+ * (a drag never started), so a drag is read from the pointer's position instead.
+ */
+function XInverseScaleProbe({ target }: { target: { current: InverseScale | undefined } }) {
+  const inverse = useXAxisInverseScale();
+  useEffect(() => {
+    target.current = inverse;
+  }, [inverse, target]);
+  return null;
+}
+
+/** Minimum drag (px) that zooms; a click with a jitter does not. */
+const MIN_DRAG_PX = 4;
+
+/**
+ * The pointer's time and x (px from the chart's left edge) for a mouse event on the chart wrapper:
+ * the axis' inverse scale at the pointer, clamped to the range; else the hovered label.
+ */
+export function pointerTime(
+  event: { clientX?: number; currentTarget?: EventTarget | null } | undefined,
+  inverse: InverseScale | undefined,
+  range: TimeRange,
+  fallback: number | null,
+): { t: number; x: number } | null {
+  const el = event?.currentTarget as Element | null | undefined;
+  if (inverse && el && typeof el.getBoundingClientRect === "function" && typeof event?.clientX === "number") {
+    const x = event.clientX - el.getBoundingClientRect().left;
+    const t = Number(inverse(x));
+    if (Number.isFinite(t)) return { t: Math.min(range.to, Math.max(range.from, t)), x };
+  }
+  return fallback === null ? null : { t: fallback, x: Number.NaN };
+}
+
+/** Min, max and mean of a series' finite values, or null when it has none. */
+export function seriesStats(series: ChartSeries): { min: number; max: number; mean: number } | null {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let n = 0;
+  for (const [, v] of series.points) {
+    if (v === null || !Number.isFinite(v)) continue;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+    n += 1;
+  }
+  return n === 0 ? null : { min, max, mean: sum / n };
 }
 
 function lastValue(series: ChartSeries): number | null {
@@ -127,7 +200,16 @@ export function TimeSeriesChart({
   onZoom,
   loading = false,
   error = null,
+  nonNegative = false,
+  legendStats = false,
 }: TimeSeriesChartProps) {
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  // Only the chart under the pointer shows its tooltip; synced charts show just the crosshair.
+  const [hovered, setHovered] = useState(false);
+  // Colours follow a series' place in the full list, so hiding one does not repaint the others.
+  const visible = useMemo(() => series.map((s, i) => ({ ...s, color: seriesColor(i, s.color) })).filter((s) => !hidden.has(s.name)), [series, hidden]);
+  const allSeries = series;
+  series = visible;
   const rows = useMemo(() => buildChartRows(series, band), [series, band]);
   const ticks = useMemo(() => timeTicks(range.from, range.to), [range.from, range.to]);
   // Byte axes get binary-boundary ticks; thresholds above the data still extend the domain.
@@ -137,31 +219,67 @@ export function TimeSeriesChart({
     const ticks = byteTicks(max);
     return ticks.length > 1 ? ticks : undefined;
   }, [unit, rows, series.length, stacked, thresholds]);
-  const [drag, setDrag] = useState<{ start: number; end: number } | null>(null);
+  const [drag, setDrag] = useState<{ start: number; end: number; x0: number; x1: number } | null>(null);
+  const inverseX = useRef<InverseScale | undefined>(undefined);
 
   const state: ChartState = error ? "error" : loading ? "loading" : isEmptySeries(series) ? "empty" : "ready";
 
-  const onMouseDown = useCallback((param: MouseHandlerDataParam) => {
-    const t = activeTime(param);
-    if (t !== null) setDrag({ start: t, end: t });
-  }, []);
-  const onMouseMove = useCallback((param: MouseHandlerDataParam) => {
-    const t = activeTime(param);
-    if (t !== null) setDrag((d) => (d ? { ...d, end: t } : d));
-  }, []);
+  const onMouseDown = useCallback(
+    (param: MouseHandlerDataParam, event?: SyntheticEvent) => {
+      const at = pointerTime(event, inverseX.current, range, activeTime(param));
+      if (at !== null) setDrag({ start: at.t, end: at.t, x0: at.x, x1: at.x });
+    },
+    [range],
+  );
+  const onMouseMove = useCallback(
+    (param: MouseHandlerDataParam, event?: SyntheticEvent) => {
+      const at = pointerTime(event, inverseX.current, range, activeTime(param));
+      if (at !== null) setDrag((d) => (d ? { ...d, end: at.t, x1: at.x } : d));
+    },
+    [range],
+  );
   const onMouseUp = useCallback(() => {
-    if (drag && onZoom && drag.end !== drag.start) onZoom(Math.min(drag.start, drag.end), Math.max(drag.start, drag.end));
+    // Pixels when known (the pointer), else any change of the hovered label.
+    const moved = drag && (Number.isFinite(drag.x0) && Number.isFinite(drag.x1) ? Math.abs(drag.x1 - drag.x0) >= MIN_DRAG_PX : drag.end !== drag.start);
+    if (drag && onZoom && moved && drag.end !== drag.start) onZoom(Math.min(drag.start, drag.end), Math.max(drag.start, drag.end));
     setDrag(null);
   }, [drag, onZoom]);
 
+  const toggle = (name: string) =>
+    setHidden((current) => {
+      const next = new Set(current);
+      if (next.has(name)) next.delete(name);
+      else next.add(name);
+      return next;
+    });
   const legend = (
     <ul className="chart-legend">
-      {series.map((s, i) => (
-        <li key={s.name}>
-          <span className="swatch" style={{ background: seriesColor(i, s.color) }} aria-hidden="true" />
-          {s.name} <span className="legend-value" data-series={s.name}>{formatValue(lastValue(s), unit, "exact")}</span>
-        </li>
-      ))}
+      {allSeries.map((s, i) => {
+        const stats = legendStats ? seriesStats(s) : null;
+        const label = (
+          <>
+            <span className="swatch" style={{ background: seriesColor(i, s.color) }} aria-hidden="true" />
+            {s.name} <span className="legend-value" data-series={s.name}>{formatValue(lastValue(s), unit, "exact")}</span>
+            {stats ? (
+              <span className="legend-stats" data-testid="legend-stats">
+                {" "}
+                min {formatValue(stats.min, unit, "exact")} · max {formatValue(stats.max, unit, "exact")} · mean {formatValue(stats.mean, unit, "exact")}
+              </span>
+            ) : null}
+          </>
+        );
+        return (
+          <li key={s.name} className={hidden.has(s.name) ? "legend-hidden" : undefined}>
+            {legendStats ? (
+              <button type="button" className="legend-toggle" aria-pressed={!hidden.has(s.name)} onClick={() => toggle(s.name)} title={`Show or hide ${s.name}`}>
+                {label}
+              </button>
+            ) : (
+              label
+            )}
+          </li>
+        );
+      })}
       {band ? (
         <li>
           <span className="swatch swatch-band" aria-hidden="true" />
@@ -177,9 +295,20 @@ export function TimeSeriesChart({
     </ul>
   );
 
+  const alertList =
+    annotations.length > 0 ? (
+      <ul className="chart-alerts" data-testid="chart-alerts">
+        {annotations.map((a) => (
+          <li key={`${a.label}-${a.start}`} className={`alert-${a.state}`}>
+            {a.href ? <a href={a.href}>{a.label}</a> : a.label} <span className="muted">{a.state === "firing" ? "firing" : "fired"} {formatTick(a.start, range.from, range.to)}{a.end !== null ? `–${formatTick(a.end, range.from, range.to)}` : ""}</span>
+          </li>
+        ))}
+      </ul>
+    ) : null;
   return (
-    <ChartFrame title={title} caption={UNIT_CAPTION[unit]} state={state} height={height} error={error} legend={legend}>
-      <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 600, height }}>
+    <ChartFrame title={title} caption={UNIT_CAPTION[unit]} state={state} height={height} error={error} legend={legend} footer={alertList}>
+      {/* No initial size: the chart is drawn once, at its measured size (a guessed one meant drawing it twice). */}
+      <ResponsiveContainer width="100%" height="100%">
         <ComposedChart
           data={rows}
           syncId={syncId}
@@ -188,7 +317,11 @@ export function TimeSeriesChart({
           onMouseDown={onZoom ? onMouseDown : undefined}
           onMouseMove={onZoom ? onMouseMove : undefined}
           onMouseUp={onZoom ? onMouseUp : undefined}
-          onMouseLeave={onZoom ? () => setDrag(null) : undefined}
+          onMouseEnter={() => setHovered(true)}
+          onMouseLeave={() => {
+            setHovered(false);
+            setDrag(null);
+          }}
           cursor={onZoom ? "crosshair" : undefined}
         >
           <XAxis
@@ -198,18 +331,19 @@ export function TimeSeriesChart({
             domain={[range.from, range.to]}
             allowDataOverflow
             ticks={ticks}
-            tickFormatter={(t: number) => formatTick(t, range.from, range.to)}
+            interval={0}
             stroke="var(--muted)"
-            tick={{ fill: "var(--muted)", fontSize: 11 }}
+            tick={(props: AxisTickProps) => <AxisTick {...props} text={formatTick(props.payload.value, range.from, range.to)} />}
           />
           <YAxis
             width={64}
-            domain={yTicks ? [0, yTicks[yTicks.length - 1]] : [yLowerBound, "auto"]}
+            domain={yTicks ? [0, yTicks[yTicks.length - 1]] : nonNegative ? [0, "auto"] : [yLowerBound, "auto"]}
+            allowDataOverflow={nonNegative}
             ticks={yTicks}
             allowDecimals={unit !== "count"}
-            tickFormatter={(v: number) => formatValue(v, unit, "axis")}
+            interval={0}
             stroke="var(--muted)"
-            tick={{ fill: "var(--muted)", fontSize: 11 }}
+            tick={(props: AxisTickProps) => <AxisTick {...props} text={formatValue(props.payload.value, unit, "axis")} />}
           />
           {band ? (
             <Area
@@ -225,64 +359,7 @@ export function TimeSeriesChart({
               isAnimationActive={false}
             />
           ) : null}
-          {anomalyWindows.map((w) => {
-            const clipped = clipToRange(w.start, w.end, range);
-            if (!clipped) return null;
-            return (
-              <ReferenceArea
-                key={`anomaly-${w.start}`}
-                className="anomaly-window"
-                x1={clipped[0]}
-                x2={clipped[1]}
-                ifOverflow="hidden"
-                fill="var(--anomaly)"
-                fillOpacity={1}
-                data-direction={w.direction}
-                data-peak-score={w.peakScore}
-                data-open={w.end === null ? "true" : "false"}
-              />
-            );
-          })}
-          {annotations.map((a) => {
-            const color = ANNOTATION_COLOR[a.state];
-            const key = `alert-${a.label}-${a.start}-${a.state}`;
-            const clipped = clipToRange(a.start, a.end, range);
-            if (!clipped) {
-              if (a.start < range.from || a.start > range.to) return null;
-              return (
-                <ReferenceLine
-                  key={key}
-                  className={`alert-annotation alert-annotation-${a.state}`}
-                  x={a.start}
-                  stroke={color}
-                  strokeDasharray="4 3"
-                  label={{ value: a.label, position: "insideTopLeft", fill: color, fontSize: 11 }}
-                />
-              );
-            }
-            return (
-              <ReferenceArea
-                key={key}
-                className={`alert-annotation alert-annotation-${a.state}`}
-                x1={clipped[0]}
-                x2={clipped[1]}
-                ifOverflow="hidden"
-                fill={color}
-                fillOpacity={a.state === "firing" ? 0.1 : 0.06}
-                stroke={color}
-                strokeOpacity={0.5}
-                strokeDasharray="4 3"
-                data-state={a.state}
-                data-label={a.label}
-                label={
-                  // Narrow spans stay unlabelled so labels never pile up; the tooltip names them.
-                  clipped[1] - clipped[0] >= LABEL_MIN_FRACTION * (range.to - range.from)
-                    ? { value: a.label, position: "insideTopLeft", fill: color, fontSize: 11 }
-                    : undefined
-                }
-              />
-            );
-          })}
+          <EventShading windows={anomalyWindows} annotations={annotations} range={range} />
           {thresholds.map((th) => (
             <ReferenceLine
               key={`threshold-${th.label}-${th.value}`}
@@ -322,6 +399,7 @@ export function TimeSeriesChart({
               />
             ),
           )}
+          {onZoom ? <XInverseScaleProbe target={inverseX} /> : null}
           {drag && drag.end !== drag.start ? (
             <ReferenceArea
               className="zoom-selection"
@@ -335,7 +413,8 @@ export function TimeSeriesChart({
           <Tooltip
             isAnimationActive={false}
             cursor={{ stroke: "var(--muted)", strokeDasharray: "3 3" }}
-            content={(props: TooltipContentProps) => (
+            content={(props: TooltipContentProps) =>
+              !hovered ? null : (
               <ChartTooltip
                 {...props}
                 series={series}

@@ -2,11 +2,11 @@
  * Turns chart props into the row table recharts draws from. Pure; unit-tested.
  *
  * Series downsampled independently (LTTB keeps original, unevenly spaced timestamps) rarely share
- * timestamps, so rows are the union of all timestamps and each series is linearly interpolated at the
- * other series' timestamps — but only between two of its own points that are not separated by a gap.
- * Interpolated cells are flagged so the tooltip can mark them as approximate. A gap (a point spacing
- * more than GAP_FACTOR times the series' median spacing, or an explicit null) gets a break row so the
- * line is interrupted instead of bridging missing data.
+ * timestamps, so rows are the union of the series' timestamps and each series (and the expected
+ * band) is linearly interpolated at the others' timestamps — but only between two of its own points
+ * that are not separated by a gap. Interpolated cells are flagged so the tooltip can mark them as
+ * approximate. A gap (a point spacing more than GAP_FACTOR times the series' median spacing, or an
+ * explicit null) gets a break row so the line is interrupted instead of bridging missing data.
  */
 import type { AlertAnnotationView, AnomalyWindowView, ChartSeries, ExpectedBand, TimeRange } from "./types";
 
@@ -89,14 +89,17 @@ function sampler(points: readonly Scalar[]): (t: number) => { value: number | nu
   };
 }
 
-/** The merged row table for a chart: one row per distinct timestamp across all series and the band. */
+/** The merged row table for a chart: one row per distinct timestamp across the series (the band's own when there are none). */
 export function buildChartRows(series: readonly ChartSeries[], band?: ExpectedBand): ChartRow[] {
   const cleaned = series.map((s) => clean(s.points));
   const lower = band ? clean(band.points.map((p): Scalar => [p[0], p[1]])) : [];
   const upper = band ? clean(band.points.map((p): Scalar => [p[0], p[2]])) : [];
 
+  // The band is drawn at the series' timestamps (interpolated there) rather than adding rows of its
+  // own: a row costs the chart as much for every series, and the band is the coarser of the two.
+  const hasSeries = cleaned.some((points) => points.length > 0);
   const times = new Set<number>();
-  for (const points of [...cleaned, lower]) {
+  for (const points of hasSeries ? cleaned : [...cleaned, lower]) {
     for (const [t] of points) times.add(t);
     for (const t of gapBreaks(points)) times.add(t);
   }

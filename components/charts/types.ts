@@ -43,6 +43,8 @@ export interface AlertAnnotationView {
   end: number | null;
   label: string;
   state: AlertAnnotationState;
+  /** The alert's detail page. */
+  href?: string;
 }
 
 export type ChartUnit = ValueUnit;

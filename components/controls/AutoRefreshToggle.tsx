@@ -1,8 +1,8 @@
 "use client";
 
-import { format } from "date-fns";
 import { useId } from "react";
-import { formatDuration } from "../format/duration";
+import { formatDuration } from "../../shared/duration";
+import { formatTime } from "../format/time";
 import { REFRESH_OPTIONS_MS, type RefreshSetting } from "./time-range";
 
 export interface AutoRefreshToggleProps {
@@ -36,7 +36,7 @@ export function AutoRefreshToggle({ intervalMs, paused, onChange, options = REFR
       </button>
       {lastUpdatedAt ? (
         <span className="muted" aria-live="polite">
-          updated {format(lastUpdatedAt, "HH:mm:ss")}
+          updated {formatTime(lastUpdatedAt, "HH:mm:ss")}
         </span>
       ) : null}
     </fieldset>

@@ -1,8 +1,7 @@
 "use client";
 
-import { format } from "date-fns";
 import { type FormEvent, useId, useState } from "react";
-import { fromDateTimeLocal, toDateTimeLocal } from "../format/time";
+import { formatTime, fromDateTimeLocal, toDateTimeLocal } from "../format/time";
 import { RANGE_PRESETS, resolveRange, type TimeRangeSelection } from "./time-range";
 
 export interface TimeRangePickerProps {
@@ -74,7 +73,7 @@ export function TimeRangePicker({ value, onChange, now }: TimeRangePickerProps) 
       </span>
       {value.kind === "custom" && !open ? (
         <span className="muted custom-range-text" data-testid="custom-range">
-          {format(value.from, "MMM d HH:mm")} → {format(value.to, "MMM d HH:mm")}
+          {formatTime(value.from, "MMM d HH:mm")} → {formatTime(value.to, "MMM d HH:mm")}
         </span>
       ) : null}
       {open ? (

@@ -3,7 +3,7 @@
  * Pure; the URL form is what makes a copied link reproduce the view.
  */
 import type { TimeRange } from "../charts/types";
-import { formatDuration, parseDuration } from "../format/duration";
+import { formatDuration, parseDuration } from "../../shared/duration";
 
 export const RANGE_PRESETS = [
   { id: "15m", label: "15m", ms: 15 * 60_000 },
@@ -73,8 +73,8 @@ export interface RefreshSetting {
 /** URL parameters `refresh` (a duration such as "30s", or "off") and `paused`. */
 export function parseRefreshParams(params: { refresh?: string | null; paused?: string | null }): RefreshSetting {
   if (params.refresh === "off") return { intervalMs: DEFAULT_REFRESH_MS, paused: true };
-  const ms = params.refresh ? parseDuration(params.refresh) : null;
-  const intervalMs = ms !== null && ms >= 1000 ? ms : DEFAULT_REFRESH_MS;
+  const ms = params.refresh ? parseDuration(params.refresh) : undefined;
+  const intervalMs = ms !== undefined && ms >= 1000 ? ms : DEFAULT_REFRESH_MS;
   return { intervalMs, paused: params.paused === "1" || params.paused === "true" };
 }
 
@@ -83,4 +83,109 @@ export function refreshToParams(setting: RefreshSetting): { refresh: string | nu
     refresh: setting.intervalMs === DEFAULT_REFRESH_MS ? null : formatDuration(setting.intervalMs),
     paused: setting.paused ? "1" : null,
   };
+}
+
+/** The range twice as long around the same middle, shifted back so it never ends after `now`. */
+export function zoomedOut(range: TimeRange, now: number): TimeRangeSelection {
+  const span = range.to - range.from;
+  let to = range.to + span / 2;
+  if (to > now) to = now;
+  const from = to - 2 * span;
+  return { kind: "custom", from: Math.round(from), to: Math.round(to) };
+}
+
+/** Ranges kept in the zoom history at most (the oldest are forgotten first). */
+export const MAX_ZOOM_HISTORY = 12;
+
+/** A selection as one zoom-history entry: a preset's id ("15m") or "from~to". */
+function formatZoomEntry(selection: TimeRangeSelection): string {
+  return selection.kind === "preset" ? selection.preset : `${formatUrlTime(selection.from)}~${formatUrlTime(selection.to)}`;
+}
+
+function parseZoomEntry(text: string): TimeRangeSelection | null {
+  if (isRangePreset(text)) return { kind: "preset", preset: text };
+  const [fromText, toText, extra] = text.split("~");
+  if (extra !== undefined) return null;
+  const from = parseUrlTime(fromText);
+  const to = parseUrlTime(toText);
+  return from !== null && to !== null && to > from ? { kind: "custom", from, to } : null;
+}
+
+/**
+ * The URL parameter `zoom`: the ranges a drag-to-zoom came from, oldest first, separated by
+ * commas (`15m,2025-01-15T10:00:00Z~2025-01-15T10:05:00Z`). Entries that do not parse are dropped.
+ */
+export function parseZoomHistory(text: string | null | undefined): TimeRangeSelection[] {
+  if (!text) return [];
+  const out: TimeRangeSelection[] = [];
+  for (const part of text.split(",")) {
+    const entry = parseZoomEntry(part.trim());
+    if (entry) out.push(entry);
+  }
+  return out.slice(-MAX_ZOOM_HISTORY);
+}
+
+export function formatZoomHistory(history: readonly TimeRangeSelection[]): string | null {
+  return history.length === 0 ? null : history.slice(-MAX_ZOOM_HISTORY).map(formatZoomEntry).join(",");
+}
+
+/** A range selection with the ranges it was zoomed in from (the URL's range, from, to and zoom). */
+export interface ZoomState {
+  selection: TimeRangeSelection;
+  history: TimeRangeSelection[];
+}
+
+export function zoomStateToParams(state: ZoomState): { range: string | null; from: string | null; to: string | null; zoom: string | null } {
+  return { ...rangeToParams(state.selection), zoom: formatZoomHistory(state.history) };
+}
+
+/**
+ * Drag-to-zoom: the dragged range (whole seconds within it, at least one), remembering the range it was
+ * dragged on, live ("last 15m") or fixed, so zooming out returns to it.
+ */
+export function zoomedIn(state: ZoomState, from: number, to: number): ZoomState {
+  const start = Math.floor(Math.min(from, to) / 1_000) * 1_000;
+  // The end rounds down: a drag to the right edge of a live range ends at most at its "now", never after it.
+  const end = Math.max(start + 1_000, Math.floor(Math.max(from, to) / 1_000) * 1_000);
+  return { selection: { kind: "custom", from: start, to: end }, history: [...state.history, state.selection].slice(-MAX_ZOOM_HISTORY) };
+}
+
+/** The next longer preset, if any. */
+function longerPreset(preset: RangePreset): RangePreset | null {
+  const i = RANGE_PRESETS.findIndex((p) => p.id === preset);
+  return i >= 0 && i + 1 < RANGE_PRESETS.length ? RANGE_PRESETS[i + 1].id : null;
+}
+
+/**
+ * Zoom out: back to the range the last drag-to-zoom started from (a live range stays live);
+ * with no zoom to undo, a live range becomes the next longer preset and a fixed one twice as long
+ * (`zoomedOut`).
+ */
+export function zoomedOutState(state: ZoomState, range: TimeRange, now: number): ZoomState {
+  if (state.history.length > 0) return { selection: state.history[state.history.length - 1], history: state.history.slice(0, -1) };
+  if (state.selection.kind === "preset") {
+    const longer = longerPreset(state.selection.preset);
+    if (longer) return { selection: { kind: "preset", preset: longer }, history: [] };
+  }
+  return { selection: zoomedOut(range, now), history: [] };
+}
+
+/**
+ * A range for a query key, its ends rounded to whole steps of span/points, so a relative range
+ * re-resolved every tick hits the same (cached) query until a step has passed.
+ */
+export function rangeQueryKey(range: TimeRange, points: number): { from: number; to: number } {
+  const step = Math.max(1_000, Math.floor((range.to - range.from) / Math.max(1, points)));
+  const to = Math.ceil(range.to / step) * step;
+  return { from: Math.max(0, to - Math.round((range.to - range.from) / step) * step), to };
+}
+
+/** Only the range parameters of a query string (`range`, `from`, `to`), to carry the range onto links. */
+export function rangeSearch(params: { get(name: string): string | null }): string {
+  const out = new URLSearchParams();
+  for (const name of ["range", "from", "to"]) {
+    const value = params.get(name);
+    if (value) out.set(name, value);
+  }
+  return out.toString();
 }

@@ -1,8 +1,9 @@
 /**
- * Time formatting for axes, tooltips and tables (date-fns, browser time zone).
+ * Time formatting for axes, tooltips and tables (browser time zone).
  * Pure: `now` is always passed in, never read, so results are reproducible.
+ * Hand-written rather than date-fns: the handful of patterns below cost a few lines here, and
+ * date-fns' formatter (with its locale) would be in every page's first-load JavaScript.
  */
-import { addDays, addHours, addMinutes, addSeconds, format, startOfDay, startOfHour, startOfMinute } from "date-fns";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -10,6 +11,36 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** Candidate tick spacings, smallest first. */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const two = (n: number) => String(n).padStart(2, "0");
+const TOKENS: Record<string, (d: Date) => string> = {
+  yyyy: (d) => String(d.getFullYear()).padStart(4, "0"),
+  MMM: (d) => MONTHS[d.getMonth()],
+  MM: (d) => two(d.getMonth() + 1),
+  dd: (d) => two(d.getDate()),
+  d: (d) => String(d.getDate()),
+  HH: (d) => two(d.getHours()),
+  mm: (d) => two(d.getMinutes()),
+  ss: (d) => two(d.getSeconds()),
+};
+const TOKEN = /yyyy|MMM|MM|dd|d|HH|mm|ss|'[^']*'/g;
+
+/**
+ * `ts` in local time by a pattern of the date-fns/Unicode kind: yyyy, MM, MMM (Jan…Dec), dd, d,
+ * HH, mm, ss, and 'quoted' literal text; everything else is kept as it is.
+ */
+export function formatTime(ts: number | Date, pattern: string): string {
+  const date = new Date(ts);
+  return pattern.replace(TOKEN, (token) => (token.startsWith("'") ? token.slice(1, -1) : TOKENS[token](date)));
+}
+
+/** The local midnight starting the day of `ts`. */
+function startOfDay(ts: number): number {
+  const d = new Date(ts);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
 const TICK_STEPS = [
   SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND,
   MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
@@ -25,26 +56,27 @@ export function tickStep(spanMs: number, maxTicks: number): number {
 
 /** Round `ts` down to a local-time boundary of `step` (so ticks land on 10:15, 10:30, midnight…). */
 function alignDown(ts: number, step: number): number {
-  if (step >= DAY) return startOfDay(ts).getTime();
+  if (step >= DAY) return startOfDay(ts);
+  const d = new Date(ts);
   if (step >= HOUR) {
-    const hour = startOfHour(ts);
-    const hours = step / HOUR;
-    return addHours(hour, -(hour.getHours() % hours)).getTime();
+    d.setMinutes(0, 0, 0);
+    return d.getTime() - (d.getHours() % (step / HOUR)) * HOUR;
   }
   if (step >= MINUTE) {
-    const minute = startOfMinute(ts);
-    const minutes = step / MINUTE;
-    return addMinutes(minute, -(minute.getMinutes() % minutes)).getTime();
+    d.setSeconds(0, 0);
+    return d.getTime() - (d.getMinutes() % (step / MINUTE)) * MINUTE;
   }
   return Math.floor(ts / step) * step;
 }
 
 function advance(ts: number, step: number): number {
-  // Day steps go by calendar days so ticks stay on midnight across DST changes.
-  if (step >= DAY) return addDays(ts, step / DAY).getTime();
-  if (step >= HOUR) return addHours(ts, step / HOUR).getTime();
-  if (step >= MINUTE) return addMinutes(ts, step / MINUTE).getTime();
-  return addSeconds(ts, step / SECOND).getTime();
+  // Day steps go by calendar days so ticks stay on midnight across DST changes; shorter steps are elapsed time.
+  if (step >= DAY) {
+    const d = new Date(ts);
+    d.setDate(d.getDate() + step / DAY);
+    return d.getTime();
+  }
+  return ts + step;
 }
 
 /** Evenly spaced, nicely aligned tick timestamps inside [from, to]. */
@@ -61,7 +93,7 @@ export function timeTicks(from: number, to: number, maxTicks = 6): number[] {
   return ticks;
 }
 
-/** The date-fns pattern for a tick label, given the visible span and the tick spacing. */
+/** The formatTime pattern for a tick label, given the visible span and the tick spacing. */
 export function tickPattern(spanMs: number, stepMs: number): string {
   if (stepMs >= DAY) return "MMM d";
   if (spanMs > DAY) return "MMM d HH:mm";
@@ -72,17 +104,17 @@ export function tickPattern(spanMs: number, stepMs: number): string {
 /** A tick label for `ts` on an axis spanning [from, to]. */
 export function formatTick(ts: number, from: number, to: number, maxTicks = 6): string {
   const span = to - from;
-  return format(ts, tickPattern(span, tickStep(span, maxTicks)));
+  return formatTime(ts, tickPattern(span, tickStep(span, maxTicks)));
 }
 
 /** A full timestamp for tooltips and tables: "2025-01-15 12:03:04". */
 export function formatTimestamp(ts: number): string {
-  return format(ts, "yyyy-MM-dd HH:mm:ss");
+  return formatTime(ts, "yyyy-MM-dd HH:mm:ss");
 }
 
 /** A short timestamp: time only when on the same day as `now`, else date and time. */
 export function formatShortTimestamp(ts: number, now: number): string {
-  return startOfDay(ts).getTime() === startOfDay(now).getTime() ? format(ts, "HH:mm:ss") : format(ts, "MMM d HH:mm");
+  return startOfDay(ts) === startOfDay(now) ? formatTime(ts, "HH:mm:ss") : formatTime(ts, "MMM d HH:mm");
 }
 
 /** How long ago `ts` was relative to `now`: "just now", "42s ago", "5m ago", "3h ago", "2d ago"; "in 5m" for the future. */
@@ -100,7 +132,7 @@ export function formatAgo(ts: number, now: number): string {
 
 /** `ts` as the value of an `<input type="datetime-local">` (local time, minutes). */
 export function toDateTimeLocal(ts: number): string {
-  return format(ts, "yyyy-MM-dd'T'HH:mm");
+  return formatTime(ts, "yyyy-MM-dd'T'HH:mm");
 }
 
 /** The timestamp of an `<input type="datetime-local">` value, or null if it is empty or invalid. */

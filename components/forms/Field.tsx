@@ -1,6 +1,6 @@
 "use client";
 
-import { type ReactNode, useId } from "react";
+import { type ReactNode, useEffect, useId } from "react";
 
 /** What a Field hands to its input so label, hint and error are wired for assistive tech. */
 export interface FieldControlProps {
@@ -54,7 +54,19 @@ export function FormError({ message }: { message?: string }) {
 
 export type FormErrors = Readonly<Record<string, string>>;
 
-/** The foot of every form: its form-level error, the submit button and an optional Cancel. */
+/** Escape anywhere on the page cancels the open form (when it has a Cancel). */
+function useEscapeCancels(onCancel: (() => void) | undefined): void {
+  useEffect(() => {
+    if (!onCancel) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape" && !event.defaultPrevented) onCancel();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [onCancel]);
+}
+
+/** The foot of every form: its form-level error, the submit button and an optional Cancel (also Escape). */
 export function FormFooter({
   error,
   submitting,
@@ -68,6 +80,7 @@ export function FormFooter({
   submittingLabel?: string;
   onCancel?: () => void;
 }) {
+  useEscapeCancels(onCancel);
   return (
     <>
       <FormError message={error} />

@@ -1,6 +1,6 @@
 "use client";
 
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef } from "react";
 import { readUrlState, writeUrlState } from "./url-state";
 
@@ -21,8 +21,7 @@ export interface UrlStateOptions {
 export function useUrlState<T extends Record<string, string>>(
   defaults: T,
   options: UrlStateOptions = {},
-): [T, (patch: UrlStatePatch<T>) => void] {
-  const router = useRouter();
+): [T, (patch: UrlStatePatch<T>, options?: UrlStateOptions) => void] {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const query = searchParams.toString();
@@ -39,16 +38,18 @@ export function useUrlState<T extends Record<string, string>>(
 
   const mode = options.history ?? "replace";
   const setState = useCallback(
-    (patch: UrlStatePatch<T>) => {
+    (patch: UrlStatePatch<T>, override?: UrlStateOptions) => {
       const base = pending.current ?? query;
       const next = writeUrlState(base, patch as Record<string, string | null | undefined>, JSON.parse(defaultsKey) as Record<string, string>);
       if (next === base) return;
       pending.current = next;
-      const href = next ? `${pathname}?${next}` : pathname;
-      if (mode === "push") router.push(href, { scroll: false });
-      else router.replace(href, { scroll: false });
+      const href = `${next ? `${pathname}?${next}` : pathname}${window.location.hash}`;
+      // The browser's own history API: Next keeps useSearchParams in sync with it, and unlike
+      // router.push it needs no server round trip, so the page reacts (and shows it is loading) at once.
+      if ((override?.history ?? mode) === "push") window.history.pushState(null, "", href);
+      else window.history.replaceState(null, "", href);
     },
-    [query, pathname, router, mode, defaultsKey],
+    [query, pathname, mode, defaultsKey],
   );
 
   return [state, setState];

@@ -1,28 +1,32 @@
 import Link from "next/link";
-import { Sparkline } from "../charts/Sparkline";
+import { HoverSparkline } from "../charts/HoverSparkline";
 import { slugify } from "../charts/series-data";
 import type { SeriesPoint } from "../charts/types";
 import { formatValue } from "../format/units";
-import { Badge, type Health, HealthBadge } from "../ui/Badge";
+import { Badge, type Health } from "../ui/Badge";
+import { VerdictReasons, type VerdictReasonView } from "./VerdictReasons";
 
 export interface ControllerCardProps {
   name: string;
-  /** built-in: reconciled by this process; scraped: read from another controller's /metrics. */
-  kind: "built-in" | "scraped";
+  /** built-in: reconciled by this process; scraped: read from another controller's /metrics; prometheus: read from the Prometheus data source. */
+  kind: "built-in" | "scraped" | "prometheus";
   health: Health;
-  /** Why the health is not ok, one short sentence each (empty when ok). */
-  reasons: readonly string[];
-  /** Queue depth over the overview's range. */
+  /** Why the verdict is not ok, each linking to its evidence (empty when ok). */
+  reasons: readonly VerdictReasonView[];
+  /** Queue depth over the selected range. */
   depthPoints: readonly SeriesPoint[];
-  /** Reconcile duration p99 in seconds over the same range. */
-  p99Points: readonly SeriesPoint[];
+  /** Reconcile time p99 in seconds over the same range. */
+  reconcileP99Points: readonly SeriesPoint[];
   workersBusy: number;
   workersMax: number;
   firingAlerts: number;
   openAnomalies: number;
   leakSuspects: number;
-  /** The controller's detail page. */
+  /** The controller's detail page (with the current range). */
   href: string;
+  /** A query string to keep (the selected range) on the links. */
+  search?: string;
+  now: number;
 }
 
 function lastFinite(points: readonly SeriesPoint[]): number | null {
@@ -33,71 +37,76 @@ function lastFinite(points: readonly SeriesPoint[]): number | null {
   return null;
 }
 
+const SOURCE_TITLE = {
+  "built-in": "Reconciled by this Loopscope process",
+  scraped: "Scraped by Loopscope from the controller's /metrics",
+  prometheus: "Read in place from the Prometheus data source (LOOPSCOPE_PROMETHEUS_URL)",
+} as const;
+
 const HEALTH_COLOR = { ok: "var(--ok)", degraded: "var(--warn)", failing: "var(--bad)" } as const;
 
 /**
- * One controller on the overview: health and why, queue depth and p99 sparklines, workers busy/max,
- * firing alerts, open anomaly windows and leak suspects. Server-renderable (no client state).
+ * One controller on the overview: the verdict and its reasons (links to evidence), queue depth
+ * and reconcile-time p99 sparklines with hover values, workers, and counts that link to what they count.
  */
 export function ControllerCard(props: ControllerCardProps) {
-  const { name, kind, health, reasons, depthPoints, p99Points, workersBusy, workersMax, firingAlerts, openAnomalies, leakSuspects, href } = props;
+  const { name, kind, health, reasons, depthPoints, reconcileP99Points, workersBusy, workersMax, firingAlerts, openAnomalies, leakSuspects, href, now } = props;
+  const search = props.search ? `?${props.search}` : "";
   const busyRatio = workersMax > 0 ? Math.min(1, workersBusy / workersMax) : 0;
+  const id = slugify(name);
   return (
-    <article className={`controller-card health-${health}`} data-testid={`controller-card-${slugify(name)}`} aria-labelledby={`cc-${slugify(name)}`}>
+    <article className={`controller-card health-${health}`} data-testid={`controller-card-${id}`} aria-labelledby={`cc-${id}`}>
       <header className="controller-card-header">
-        <h3 id={`cc-${slugify(name)}`}>
-          <Link href={href}>{name}</Link>
+        <h3 id={`cc-${id}`}>
+          <Link prefetch={false} href={`${href}${search}`}>{name}</Link>
         </h3>
-        <Badge tone="muted">{kind}</Badge>
-        <HealthBadge health={health} />
+        <span data-testid="source-badge" data-source={kind}>
+          <Badge tone={kind === "prometheus" ? "accent" : "muted"} title={SOURCE_TITLE[kind]}>
+            {kind}
+          </Badge>
+        </span>
       </header>
-      {reasons.length > 0 ? (
-        <ul className="controller-card-reasons" data-testid="health-reasons">
-          {reasons.map((r) => (
-            <li key={r}>{r}</li>
-          ))}
-        </ul>
-      ) : (
-        <p className="controller-card-reasons muted">All signals within expected range.</p>
-      )}
+      <VerdictReasons health={health} reasons={reasons} now={now} />
       <div className="controller-card-sparks">
         <figure>
           <figcaption>
             Queue depth <strong data-testid="depth-value">{formatValue(lastFinite(depthPoints), "count", "exact")}</strong>
           </figcaption>
-          <Sparkline points={depthPoints} label={`${name} queue depth`} color={HEALTH_COLOR[health]} />
+          <HoverSparkline points={depthPoints} unit="count" label={`${name} queue depth`} color={HEALTH_COLOR[health]} />
         </figure>
         <figure>
           <figcaption>
-            p99 reconcile <strong data-testid="p99-value">{formatValue(lastFinite(p99Points), "s")}</strong>
+            p99 reconcile time <strong data-testid="p99-value">{formatValue(lastFinite(reconcileP99Points), "s")}</strong>
           </figcaption>
-          <Sparkline points={p99Points} label={`${name} reconcile p99`} />
+          <HoverSparkline points={reconcileP99Points} unit="s" label={`${name} reconcile time p99`} />
         </figure>
       </div>
       <dl className="controller-card-stats">
         <div>
           <dt>Workers</dt>
           <dd data-testid="workers">
-            {workersBusy}/{workersMax}
+            <Link prefetch={false} href={`${href}${search}#keys-in-processing`}>
+              {workersBusy}/{workersMax}
+            </Link>
             <meter className="workers-meter" min={0} max={1} value={busyRatio} aria-label={`${workersBusy} of ${workersMax} workers busy`} />
           </dd>
         </div>
         <div>
           <dt>Firing alerts</dt>
           <dd className={firingAlerts > 0 ? "status-failing" : undefined} data-testid="firing-alerts">
-            {firingAlerts}
+            <Link prefetch={false} href="/alerts?tab=active">{firingAlerts}</Link>
           </dd>
         </div>
         <div>
           <dt>Open anomalies</dt>
           <dd className={openAnomalies > 0 ? "status-degraded" : undefined} data-testid="open-anomalies">
-            {openAnomalies}
+            <Link prefetch={false} href={`${href}${search}#charts`}>{openAnomalies}</Link>
           </dd>
         </div>
         <div>
           <dt>Leak suspects</dt>
           <dd className={leakSuspects > 0 ? "status-degraded" : undefined} data-testid="leak-suspects">
-            {leakSuspects}
+            <Link prefetch={false} href={`/leaks?controller=${encodeURIComponent(name)}`}>{leakSuspects}</Link>
           </dd>
         </div>
       </dl>

@@ -53,7 +53,9 @@ export function AlertsTable({ rows, now, onSilence }: AlertsTableProps) {
                 ) : null}
               </td>
               <td>
-                <strong>{a.ruleName}</strong>
+                <strong>
+                  <a href={`/alerts?alert=${encodeURIComponent(a.id)}`}>{a.ruleName}</a>
+                </strong>
                 {a.summary ? <div className="muted">{a.summary}</div> : null}
               </td>
               <td>

@@ -24,6 +24,14 @@ export interface DeliveryRow {
   groupKey?: string;
 }
 
+/** A delivery's last error: only a failure is one (a 2xx status, e.g. "HTTP 200", is a success, not an error). */
+export function lastErrorText(d: { lastError: string | null; lastStatusCode: number | null }): string {
+  const failedStatus = d.lastStatusCode !== null && (d.lastStatusCode < 200 || d.lastStatusCode >= 300) ? `HTTP ${d.lastStatusCode}` : null;
+  if (!d.lastError) return failedStatus ?? "";
+  return failedStatus && !d.lastError.includes(String(d.lastStatusCode)) ? `${failedStatus}: ${d.lastError}` : d.lastError;
+}
+
+
 export interface DeliveriesTableProps {
   rows: readonly DeliveryRow[];
   now?: number;
@@ -82,8 +90,8 @@ export function DeliveriesTable({ rows, now, onRetry }: DeliveriesTableProps) {
                 <td className="nowrap">
                   {d.deliveredAt ? <Timestamp ts={d.deliveredAt} now={now} /> : d.state === "dead" ? "gave up" : <Timestamp ts={d.nextAttemptAt} now={now} />}
                 </td>
-                <td className="error-text">
-                  {d.lastStatusCode ? <code>HTTP {d.lastStatusCode}</code> : null} {d.lastError ?? ""}
+                <td className="error-text" data-testid="delivery-last-error">
+                  {lastErrorText(d)}
                 </td>
                 {onRetry ? (
                   <td>

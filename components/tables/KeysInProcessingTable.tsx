@@ -3,6 +3,7 @@ import { Badge } from "../ui/Badge";
 import { EmptyRow } from "../ui/EmptyRow";
 import { TableScroll } from "../ui/TableScroll";
 import { Timestamp } from "../ui/Timestamp";
+import { Truncated } from "../ui/Truncated";
 
 export interface KeyInProcessing {
   key: string;
@@ -28,7 +29,7 @@ export function KeysInProcessingTable({ rows, stuckAfterMs = 30_000, showControl
   const columns = showController ? 5 : 4;
   return (
     <TableScroll label="Keys in processing" testId="keys-in-processing">
-      <table>
+      <table className="fit-table">
         <thead>
           <tr>
             <th scope="col">Key</th>
@@ -49,11 +50,11 @@ export function KeysInProcessingTable({ rows, stuckAfterMs = 30_000, showControl
             return (
               <tr key={r.reconcileId ?? `${r.controller}/${r.key}`} className={stuck ? "row-bad" : undefined}>
                 <td>
-                  <code>{r.key}</code>
+                  <Truncated text={r.key} code />
                 </td>
                 {showController ? <td>{r.controller}</td> : null}
                 <td className="num" data-running-ms={r.runningMs}>
-                  {formatMillis(r.runningMs, "exact")} {stuck ? <Badge tone="bad">long-running</Badge> : null}
+                  <span className="nowrap">{formatMillis(r.runningMs, "exact")}</span> {stuck ? <Badge tone="bad">stuck</Badge> : null}
                 </td>
                 <td>
                   <Timestamp ts={r.startedAt} now={now} />

@@ -1,6 +1,7 @@
 import { Badge } from "../ui/Badge";
 import { EmptyRow } from "../ui/EmptyRow";
 import { TableScroll } from "../ui/TableScroll";
+import { Truncated } from "../ui/Truncated";
 import { Timestamp } from "../ui/Timestamp";
 
 export interface RecentError {
@@ -13,15 +14,23 @@ export interface RecentError {
   reconcileId?: string;
 }
 
-const LONG = 140;
-
 /** The latest reconcile errors, newest first; long messages expand. */
-export function RecentErrorsTable({ rows, now, showController = true }: { rows: readonly RecentError[]; now?: number; showController?: boolean }) {
+export function RecentErrorsTable({
+  rows,
+  now,
+  showController = true,
+  emptyText = "No reconcile errors in this range.",
+}: {
+  rows: readonly RecentError[];
+  now?: number;
+  showController?: boolean;
+  emptyText?: string;
+}) {
   const sorted = [...rows].sort((a, b) => b.at - a.at);
   const columns = showController ? 4 : 3;
   return (
     <TableScroll label="Recent errors" testId="recent-errors">
-      <table>
+      <table className="fit-table errors-table">
         <thead>
           <tr>
             <th scope="col">When</th>
@@ -31,7 +40,7 @@ export function RecentErrorsTable({ rows, now, showController = true }: { rows: 
           </tr>
         </thead>
         <tbody>
-          {sorted.length === 0 ? <EmptyRow columns={columns}>No reconcile errors in this range.</EmptyRow> : null}
+          {sorted.length === 0 ? <EmptyRow columns={columns}>{emptyText}</EmptyRow> : null}
           {sorted.map((r, i) => (
             <tr key={r.reconcileId ?? `${r.at}-${r.key}-${i}`}>
               <td className="nowrap">
@@ -39,18 +48,10 @@ export function RecentErrorsTable({ rows, now, showController = true }: { rows: 
               </td>
               {showController ? <td>{r.controller}</td> : null}
               <td>
-                <code>{r.key}</code>
+                <Truncated text={r.key} code />
               </td>
               <td className="error-text">
-                {r.terminal ? <Badge tone="bad">terminal</Badge> : null}{" "}
-                {r.message.length > LONG ? (
-                  <details>
-                    <summary>{r.message.slice(0, LONG)}…</summary>
-                    <pre className="wrap">{r.message}</pre>
-                  </details>
-                ) : (
-                  r.message
-                )}
+                {r.terminal ? <Badge tone="bad">terminal</Badge> : null} <Truncated text={r.message} expandAfter={60} />
               </td>
             </tr>
           ))}

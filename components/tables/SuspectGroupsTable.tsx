@@ -17,11 +17,15 @@ export interface SuspectGroup {
   oldestAgeMs?: number;
 }
 
-/** Leak suspects grouped by type and creation site, biggest first; each stack expands. */
-export function SuspectGroupsTable({ rows }: { rows: readonly SuspectGroup[] }) {
+/**
+ * Leak groups by type and creation site, biggest first; each stack expands. `kind` says
+ * which list this is: the suspects (blamed on a controller) or the unattributed groups
+ * (created outside any reconcile, never blamed), each with its own label and test ids.
+ */
+export function SuspectGroupsTable({ rows, kind = "suspect" }: { rows: readonly SuspectGroup[]; kind?: "suspect" | "unattributed" }) {
   const sorted = [...rows].sort((a, b) => b.count - a.count);
   return (
-    <TableScroll label="Leak suspects" testId="suspect-groups">
+    <TableScroll label={kind === "suspect" ? "Leak suspects" : "Unattributed groups"} testId={`${kind}-groups`}>
       <table>
         <thead>
           <tr>
@@ -45,7 +49,7 @@ export function SuspectGroupsTable({ rows }: { rows: readonly SuspectGroup[] }) 
           </tbody>
         ) : null}
         {sorted.map((g) => (
-          <tbody key={g.id} className="suspect-group" data-testid="suspect-group">
+          <tbody key={g.id} className="suspect-group" data-testid={`${kind}-group`}>
             <tr>
               <td>
                 <code>{g.type}</code>

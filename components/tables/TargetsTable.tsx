@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { formatDuration } from "../format/duration";
+import { formatDuration } from "../../shared/duration";
 import { formatCount, formatMillis } from "../format/units";
 import { Badge } from "../ui/Badge";
 import { EmptyRow } from "../ui/EmptyRow";
@@ -21,6 +21,9 @@ export interface TargetRow {
   lastDurationMs: number | null;
   lastSamples: number | null;
   lastError: string | null;
+  /** Samples of this target refused (bad timestamp, label limits) or rejected by the database, and the last reason. */
+  rejectedSamples?: number;
+  lastRejection?: string | null;
   /** "config" targets come from the deployment's config file and are edited there. */
   origin?: "api" | "config";
 }
@@ -73,6 +76,12 @@ export function TargetsTable({ rows, now, onEdit, onRemove }: TargetsTableProps)
                 <td className="num">{t.lastSamples === null ? "–" : formatCount(t.lastSamples, "exact")}</td>
                 <td className="error-text wrap" data-testid="target-error">
                   {t.lastError ?? ""}
+                  {t.rejectedSamples ? (
+                    <div data-testid="target-rejected">
+                      {formatCount(t.rejectedSamples, "exact")} sample{t.rejectedSamples === 1 ? "" : "s"} refused, the rest recorded
+                      {t.lastRejection ? `: ${t.lastRejection}` : ""}
+                    </div>
+                  ) : null}
                 </td>
                 {actions ? (
                   <td className="actions">

@@ -1,6 +1,7 @@
 import { formatCount } from "../format/units";
 import { EmptyRow } from "../ui/EmptyRow";
 import { TableScroll } from "../ui/TableScroll";
+import { Truncated } from "../ui/Truncated";
 import { Timestamp } from "../ui/Timestamp";
 
 export interface KeyCount {
@@ -20,17 +21,20 @@ export interface TopKeysTableProps {
   now?: number;
   /** Show the last-error column (for retried keys). */
   showLastError?: boolean;
+  /** What the empty table says (it depends on whether it lists live state or a range). */
+  emptyText?: string;
 }
 
 /** Keys ranked by a count (retries, reconciles), with a bar relative to the top key. */
-export function TopKeysTable({ title, countLabel, rows, now, showLastError = false }: TopKeysTableProps) {
+export function TopKeysTable({ title, countLabel, rows, now, showLastError = false, emptyText = "No keys in this range." }: TopKeysTableProps) {
   const sorted = [...rows].sort((a, b) => b.count - a.count);
   const max = sorted[0]?.count ?? 0;
   const hasController = sorted.some((r) => r.controller);
-  const columns = 3 + (hasController ? 1 : 0) + (showLastError ? 1 : 0);
+  const hasLast = sorted.some((r) => r.lastAt !== undefined && r.lastAt !== null);
+  const columns = 2 + (hasLast ? 1 : 0) + (hasController ? 1 : 0) + (showLastError ? 1 : 0);
   return (
     <TableScroll label={title} testId={`top-keys-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`}>
-      <table>
+      <table className="fit-table">
         <caption>{title}</caption>
         <thead>
           <tr>
@@ -39,16 +43,16 @@ export function TopKeysTable({ title, countLabel, rows, now, showLastError = fal
             <th scope="col" className="num">
               {countLabel}
             </th>
-            <th scope="col">Last</th>
+            {hasLast ? <th scope="col">Last</th> : null}
             {showLastError ? <th scope="col">Last error</th> : null}
           </tr>
         </thead>
         <tbody>
-          {sorted.length === 0 ? <EmptyRow columns={columns}>No keys in this range.</EmptyRow> : null}
+          {sorted.length === 0 ? <EmptyRow columns={columns}>{emptyText}</EmptyRow> : null}
           {sorted.map((r) => (
             <tr key={`${r.controller ?? ""}/${r.key}`}>
               <td>
-                <code>{r.key}</code>
+                <Truncated text={r.key} code />
               </td>
               {hasController ? <td>{r.controller ?? "–"}</td> : null}
               <td className="num">
@@ -57,10 +61,12 @@ export function TopKeysTable({ title, countLabel, rows, now, showLastError = fal
                   <span>{formatCount(r.count, "exact")}</span>
                 </span>
               </td>
-              <td>
-                <Timestamp ts={r.lastAt} now={now} />
-              </td>
-              {showLastError ? <td className="error-text">{r.lastError ?? ""}</td> : null}
+              {hasLast ? (
+                <td>
+                  <Timestamp ts={r.lastAt} now={now} />
+                </td>
+              ) : null}
+              {showLastError ? <td className="error-text">{r.lastError ? <Truncated text={r.lastError} expandAfter={60} /> : null}</td> : null}
             </tr>
           ))}
         </tbody>

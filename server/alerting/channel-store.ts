@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { Channel as ChannelRow } from "../store/generated/client";
 import type { PrismaClient } from "../store/prisma";
+import { keepsCredential } from "../outbound/credential-scope";
 import { maskUrl, type SecretBox } from "../secrets";
-import { durationSchema } from "./duration";
+import { durationSchema } from "../../shared/duration";
 import { DEFAULT_ROUTE, type RouteSettings } from "./grouping";
 import { LABEL_NAME, type Matcher, matchersSchema } from "./matchers";
 import { blockedUrlReason, type OutboundPolicy } from "./outbound-guard";
@@ -164,7 +165,7 @@ export class ChannelStore {
 
   private checkUrl(url: string): void {
     const reason = blockedUrlReason(url, this.policy);
-    if (reason) throw new ChannelError(`url: ${reason}${reason.startsWith("refused") ? "; set LOOPSCOPE_ALLOW_PRIVATE_TARGETS=true to allow it" : ""}`, "invalid");
+    if (reason) throw new ChannelError(`url: ${reason}`, "invalid");
   }
 
   private async checkName(name: string, exceptId?: number): Promise<void> {
@@ -209,6 +210,8 @@ export class ChannelStore {
     const row = await this.prisma.channel.findUnique({ where: { id } });
     if (!row) throw new ChannelError(`Channel ${id} does not exist.`, "not_found");
     if (parsed.url !== undefined) this.checkUrl(parsed.url);
+    // The signing secret stays with its origin: a URL moved elsewhere without the secret given again drops it.
+    const dropSecret = parsed.secret === undefined && row.secretEncrypted !== null && !keepsCredential(this.secrets.decrypt(row.urlEncrypted), parsed.url);
     if (parsed.name !== undefined) await this.checkName(parsed.name, id);
     if (parsed.fallbackChannelId !== undefined) await this.checkFallback(parsed.fallbackChannelId, id);
     const updated = await this.prisma.channel.update({
@@ -218,6 +221,7 @@ export class ChannelStore {
         ...(parsed.kind !== undefined ? { kind: parsed.kind } : {}),
         ...(parsed.url !== undefined ? { urlEncrypted: this.secrets.encrypt(parsed.url), urlMasked: maskUrl(parsed.url) } : {}),
         ...(parsed.secret !== undefined ? { secretEncrypted: parsed.secret === "" ? null : this.secrets.encrypt(parsed.secret) } : {}),
+        ...(dropSecret ? { secretEncrypted: null } : {}),
         ...(parsed.matchers !== undefined ? { matchers: parsed.matchers } : {}),
         ...(parsed.groupBy !== undefined ? { groupBy: parsed.groupBy } : {}),
         ...(parsed.groupWait !== undefined ? { groupWaitMs: parsed.groupWait } : {}),

@@ -1,7 +1,7 @@
 import type { InstantSample, RuleDataSources } from "./data-sources";
 import { type Labels, normalizeLabels } from "./labels";
 import { matchesAll } from "./matchers";
-import type { AlertRuleDefinition, Comparator } from "./rule-schema";
+import type { AlertRuleDefinition, Comparator, ThresholdSpec } from "./rule-schema";
 import { expandTemplate } from "./template";
 
 /** The label set, annotations and value of one alert the rule's condition produced. */
@@ -33,18 +33,19 @@ function withoutName(labels: Labels): Labels {
   return rest;
 }
 
+/** The samples of a threshold rule's instant vector that cross its threshold (labels without __name__). */
+export function thresholdHolds(spec: ThresholdSpec, samples: readonly InstantSample[]): InstantSample[] {
+  return samples.filter((s) => compare(s.value, spec.comparator, spec.value)).map((s) => ({ labels: withoutName(s.labels), value: s.value }));
+}
+
 /**
  * The samples for which the rule's condition holds at `at`, like the result vector of
  * a Prometheus alerting expression: one element per would-be alert.
  */
 export async function evaluateCondition(rule: AlertRuleDefinition, sources: RuleDataSources, at: number): Promise<InstantSample[]> {
   switch (rule.kind) {
-    case "threshold": {
-      const samples = await sources.queryInstant(rule.spec.query, at);
-      return samples
-        .filter((s) => compare(s.value, rule.spec.comparator, rule.spec.value))
-        .map((s) => ({ labels: withoutName(s.labels), value: s.value }));
-    }
+    case "threshold":
+      return thresholdHolds(rule.spec, await sources.queryInstant(rule.spec.query, at));
     case "anomaly": {
       const windows = await sources.openAnomalyWindows(at);
       const out: InstantSample[] = [];
@@ -65,10 +66,15 @@ export async function evaluateCondition(rule: AlertRuleDefinition, sources: Rule
           (t) =>
             (rule.spec.controller === undefined || t.controller === rule.spec.controller) &&
             (rule.spec.type === undefined || t.type === rule.spec.type) &&
+            t.growing &&
             t.slopePerMinute >= rule.spec.minSlope &&
             t.growingForMs >= rule.spec.sustainedMs,
         )
-        .map((t) => ({ labels: { controller: t.controller, type: t.type }, value: t.slopePerMinute }));
+        .map((t) => {
+          const labels: Labels = { controller: t.controller, type: t.type };
+          if (t.instance) labels.instance = t.instance;
+          return { labels, value: t.slopePerMinute };
+        });
     }
     case "absent": {
       const age = await sources.lastSampleAge(rule.spec.query, at, rule.spec.forMs);

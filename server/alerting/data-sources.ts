@@ -7,6 +7,12 @@ export interface InstantSample {
   value: number;
 }
 
+/** One label set's instant values at evaluation times: [epoch ms, value], time-ordered. */
+export interface InstantSeries {
+  labels: Labels;
+  points: [number, number][];
+}
+
 /** An anomaly window as the anomaly service reports it (open at the asked time). */
 export interface AnomalyWindowView {
   seriesKey: string;
@@ -17,14 +23,19 @@ export interface AnomalyWindowView {
   startAt: number;
 }
 
-/** Growth of one kind of async resource (leak suspects, timers, sockets…) of one controller. */
+/** Growth of one kind of async resource (leak suspects, timers, sockets, goroutines…) of one controller. */
 export interface LeakTrendView {
+  /** The controller, or a scraped target's job (its goroutines and descriptors). */
   controller: string;
-  /** Resource type, e.g. Timeout, TCPSocketWrap, or "suspects" for leak suspects. */
+  /** Set when several instances of one target job are judged apart. */
+  instance?: string;
+  /** Resource type, e.g. Timeout, TCPSocketWrap, Goroutine, FileDescriptor, or "suspects" for leak suspects. */
   type: string;
-  /** Least-squares growth in resources per minute over the trend window. */
+  /** Theil–Sen growth in resources per minute over the trend window. */
   slopePerMinute: number;
-  /** How long the count has kept growing (ms); 0 when it is not growing now. */
+  /** The leak trend test (`sustainedGrowth`) says the count is growing now. */
+  growing: boolean;
+  /** How long the trend test has said so without a break (ms); 0 when it is not growing now. */
   growingForMs: number;
   /** The count at the asked time. */
   current: number;
@@ -50,6 +61,13 @@ export interface RuleDataSources {
    * `query` to `at`, looking back at most `lookbackMs`; null when there is none.
    */
   lastSampleAge(query: RecorderQuery, at: number, lookbackMs: number): Promise<number | null>;
+  /**
+   * Optional: the instant vectors of `query` at every step start, start + stepMs, … ≤ end (what
+   * `queryInstant` answers at each of those times), one series per label set, read in a few
+   * range queries rather than one query per time. The rule preview replays threshold rules at
+   * their own interval with it; without it the preview asks `queryInstant` at coarser steps.
+   */
+  queryInstants?(query: RecorderQuery, start: number, end: number, stepMs: number): Promise<InstantSeries[]>;
 }
 
 /** Sources that answer nothing: useful before the other services are up, and in tests. */

@@ -163,8 +163,3 @@ export class AlertEvaluator implements BackgroundService {
   }
 }
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    alerting: AlertEvaluator;
-  }
-}

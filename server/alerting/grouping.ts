@@ -52,7 +52,14 @@ export interface NotificationLogEntry {
   at: number;
 }
 
-export type NotifyReason = "first notification" | "new alerts added" | "some alerts resolved" | "all alerts resolved" | "repeat interval elapsed";
+export type NotifyReason =
+  | "first notification"
+  | "new alerts added"
+  | "some alerts resolved"
+  | "all alerts resolved"
+  | "repeat interval elapsed"
+  /** Forwarded to an Alertmanager on evaluation, as Prometheus sends alerts (see forwarding.ts). */
+  | "alert forwarding";
 
 export function groupLabelsFor(labels: Labels, groupBy: readonly string[]): Labels {
   if (groupBy.includes("...")) return { ...labels };

@@ -3,7 +3,6 @@ import type { BackgroundService } from "../lifecycle/service-set";
 import type { Logger } from "../log";
 import { outboundPolicyFromConfig } from "../outbound/policy";
 import { openSecretBox, type SecretBox } from "../secrets";
-import { provideService, withdrawService } from "../service-registry";
 import { prismaClient } from "../store/prisma";
 import type { RuleDataSources } from "./data-sources";
 import { DeliveryWorker } from "./delivery";
@@ -14,7 +13,7 @@ import type { RetryPolicy } from "./retry-policy";
 
 export interface AlertingWiring {
   config: Pick<LoopscopeConfig, "HOST" | "PORT" | "LOOPSCOPE_PUBLIC_URL" | "LOOPSCOPE_SECRET_KEY" | "LOOPSCOPE_ALLOW_PRIVATE_TARGETS" | "dataDir"> &
-    Partial<Pick<LoopscopeConfig, "LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS">>;
+    Partial<Pick<LoopscopeConfig, "LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS" | "LOOPSCOPE_ALLOW_METADATA_TARGETS">>;
   databaseUrl: string;
   sources: RuleDataSources;
   /** Controllers that get the built-in rules (asked at start and every minute). */
@@ -41,8 +40,7 @@ export function externalUrlOf(config: Pick<LoopscopeConfig, "HOST" | "PORT" | "L
 }
 
 /**
- * Builds the alerting services and registers them (`alerting`, `notifier`) in the
- * service registry. The returned services start/stop with the process; the
+ * Builds the alerting services. The returned services start/stop with the process; the
  * evaluator and notifier must run in one process at a time (the leader), the
  * delivery worker may run anywhere (it claims rows with SKIP LOCKED).
  */
@@ -60,23 +58,12 @@ export function createAlerting(wiring: AlertingWiring): Alerting {
     controllers: wiring.controllers,
     log: wiring.log?.child({ component: "alerting" }),
   });
-  const registered: BackgroundService = {
-    name: "alerting-registry",
-    async start() {
-      provideService("alerting", evaluator);
-      provideService("notifier", notifier);
-    },
-    async stop() {
-      withdrawService("notifier");
-      withdrawService("alerting");
-    },
-  };
-  return { evaluator, notifier, delivery, services: [delivery, notifier, evaluator, registered] };
+  return { evaluator, notifier, delivery, services: [delivery, notifier, evaluator] };
 }
 
 export type { AnomalyWindowView, InstantSample, LeakTrendView, RuleDataSources } from "./data-sources";
 export { emptyDataSources } from "./data-sources";
-export { defaultRules, defaultRulesFor } from "./default-rules";
+export { builtinRules, defaultRules } from "./default-rules";
 export { DeliveryWorker } from "./delivery";
 export { AlertEvaluator } from "./evaluator";
 export { DEFAULT_INHIBIT_RULES, type InhibitRule } from "./inhibition";

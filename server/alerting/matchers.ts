@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { compileAnchored, MAX_REGEX_LENGTH, refineMatcherRegex } from "../regex/linear-regex";
 import type { Labels } from "./labels";
 
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -10,39 +11,24 @@ export interface Matcher {
   value: string;
 }
 
-function regexProblem(value: string): string | undefined {
-  try {
-    new RegExp(`^(?:${value})$`);
-    return undefined;
-  } catch (error) {
-    return `is not a valid regular expression (${(error as Error).message})`;
-  }
-}
 
 export const matcherSchema = z
   .object({
     name: z.string().regex(LABEL_NAME, "must be a label name such as controller (letters, digits, _; not starting with a digit)"),
     op: z.enum(["=", "!=", "=~", "!~"], { message: "must be one of =, !=, =~, !~" }),
-    value: z.string().max(1024, "must be at most 1024 characters"),
+    value: z.string().max(MAX_REGEX_LENGTH, `must be at most ${MAX_REGEX_LENGTH} characters`),
   })
-  .superRefine((m, ctx) => {
-    if (m.op === "=~" || m.op === "!~") {
-      const problem = regexProblem(m.value);
-      if (problem) ctx.addIssue({ code: "custom", path: ["value"], message: problem });
-    }
-  });
+  .superRefine(refineMatcherRegex());
 
 export const matchersSchema = z.array(matcherSchema).max(32, "at most 32 matchers");
 
-const regexCache = new Map<string, RegExp>();
-function anchored(value: string): RegExp {
-  let re = regexCache.get(value);
-  if (!re) {
-    re = new RegExp(`^(?:${value})$`);
-    if (regexCache.size > 1_000) regexCache.clear();
-    regexCache.set(value, re);
+/** Alertmanager's anchored regex, linear-time (server/regex); a stored pattern that no longer compiles matches nothing. */
+function anchoredMatches(value: string, actual: string): boolean {
+  try {
+    return compileAnchored(value).test(actual);
+  } catch {
+    return false;
   }
-  return re;
 }
 
 /** Whether one matcher accepts the label set (a missing label reads as ""). */
@@ -54,9 +40,9 @@ export function matcherMatches(matcher: Matcher, labels: Labels): boolean {
     case "!=":
       return actual !== matcher.value;
     case "=~":
-      return anchored(matcher.value).test(actual);
+      return anchoredMatches(matcher.value, actual);
     case "!~":
-      return !anchored(matcher.value).test(actual);
+      return !anchoredMatches(matcher.value, actual);
   }
 }
 

@@ -4,6 +4,8 @@ import type { PrismaClient } from "../store/prisma";
 import { AlertStore } from "./alert-store";
 import { type ChannelView, channelView } from "./channel-store";
 import type { DeliveryWorker } from "./delivery";
+import { ForwardingLog, VALID_FOR_MS } from "./forwarding";
+import { matchesAll } from "./matchers";
 import { type AlertGroup, decideFlush, type GroupableAlert, groupAlerts, groupDueAt, type NotificationLogEntry } from "./grouping";
 import { DEFAULT_INHIBIT_RULES, type InhibitRule, inhibitedAlerts } from "./inhibition";
 import { buildNotificationData, contentHash, idempotencyKey } from "./notification-data";
@@ -76,6 +78,7 @@ export class Notifier implements BackgroundService {
   private readonly clock: () => number;
   private readonly loop: RepeatingTask;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
+  private readonly forwarded = new ForwardingLog();
 
   constructor(private readonly options: NotifierOptions) {
     this.clock = options.clock ?? Date.now;
@@ -140,6 +143,10 @@ export class Notifier implements BackgroundService {
     const rows = await this.options.prisma.notificationGroup.findMany({ where: { channelId: { in: channels.map((c) => c.id) } } });
     let queued = 0;
     for (const channel of channels) {
+      if (channel.kind === "alertmanager") {
+        queued += await this.forward(channel, alerts, now);
+        continue;
+      }
       const groups = groupAlerts(alerts, channel, routeKeyOf(channel.id));
       const existing = new Map(rows.filter((r) => r.channelId === channel.id).map((r) => [r.groupKey, r]));
       for (const [key, row] of existing) {
@@ -161,6 +168,50 @@ export class Notifier implements BackgroundService {
       }
     }
     if (queued > 0) this.options.delivery.wake();
+    return queued;
+  }
+
+  /**
+   * An `alertmanager` channel gets alerts as Prometheus sends them (forwarding.ts): every
+   * firing alert the channel's matchers take, on the tick after it fires and at least
+   * every minute, valid for a few minutes; resolved ones with their real end. No
+   * grouping, waiting, silencing or inhibition here: Alertmanager does those.
+   */
+  private async forward(channel: ChannelView, alerts: readonly GroupableAlert[], now: number): Promise<number> {
+    const routed = alerts.filter((a) => matchesAll(channel.matchers, a.labels) && (a.status === "firing" || channel.sendResolved));
+    const due = this.forwarded.due(channel.id, routed, now);
+    if (due.length === 0) {
+      this.forwarded.record(channel.id, [], routed, now);
+      return 0;
+    }
+    const groupKey = `${routeKeyOf(channel.id)}:forwarded`;
+    // Every due alert is sent: in batches of maxAlerts (Prometheus batches its sends too).
+    const batch = this.options.maxAlerts ?? 500;
+    const entries = [];
+    for (let k = 0; k < due.length; k += batch) {
+      const alertsOfBatch = due.slice(k, k + batch);
+      const data = buildNotificationData({
+        receiver: channel.name,
+        groupKey,
+        groupLabels: {},
+        alerts: alertsOfBatch,
+        reason: "alert forwarding",
+        externalURL: this.options.externalURL,
+        validUntil: now + VALID_FOR_MS,
+      });
+      entries.push({
+        channelId: channel.id,
+        idempotencyKey: idempotencyKey(channel.id, groupKey, contentHash(alertsOfBatch), now),
+        groupKey,
+        status: data.status,
+        reason: "alert forwarding",
+        payload: { data },
+        nextAttemptAt: now,
+        createdAt: now,
+      });
+    }
+    const queued = await this.options.delivery.outbox.enqueue(entries);
+    this.forwarded.record(channel.id, due, routed, now);
     return queued;
   }
 
@@ -221,8 +272,3 @@ export class Notifier implements BackgroundService {
   }
 }
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    notifier: Notifier;
-  }
-}

@@ -177,6 +177,17 @@ export class Outbox {
     return rows.map(view);
   }
 
+  /** Notifications that carried one alert (by fingerprint), newest first. */
+  async forAlert(fingerprint: string, limit = 50): Promise<OutboxView[]> {
+    const ids = await this.prisma.$queryRaw<{ id: number }[]>`
+      SELECT id FROM notifications
+      WHERE payload->'data'->'alerts' @> ${JSON.stringify([{ fingerprint }])}::jsonb
+      ORDER BY created_at DESC LIMIT ${Math.min(limit, 500)}`;
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.notification.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: { createdAt: "desc" } });
+    return rows.map(view);
+  }
+
   async get(id: number): Promise<OutboxView | undefined> {
     const row = await this.prisma.notification.findUnique({ where: { id } });
     return row ? view(row) : undefined;

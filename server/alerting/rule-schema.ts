@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "./duration";
+import { durationSchema } from "../../shared/duration";
 import type { Labels } from "./labels";
 import { LABEL_NAME, type Matcher, matchersSchema } from "./matchers";
 import { templateProblems } from "./template";
@@ -31,6 +31,8 @@ export const recorderQuerySchema = z
     rangeMs: durationSchema({ min: 1_000, max: 7 * 86_400_000 }).optional(),
     by: z.array(labelName).max(16, "at most 16 labels").optional(),
     agg: z.enum(["sum", "avg", "max", "min"], { message: "must be one of sum, avg, max, min" }).optional(),
+    /** Where the series are: Loopscope's own store (default) or the Prometheus data source (LOOPSCOPE_PROMETHEUS_URL). */
+    source: z.enum(["local", "prometheus"], { message: "must be local (Loopscope's own store) or prometheus (the Prometheus data source)" }).optional(),
   })
   .strict()
   .superRefine((query, ctx) => {

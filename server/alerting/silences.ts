@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isStorableMs } from "../time/epoch-ms";
 import type { Labels } from "./labels";
 import { type Matcher, matchersSchema, matchesAll } from "./matchers";
 
@@ -30,9 +31,11 @@ function matchesEmpty(m: Matcher): boolean {
   return matchesAll([m], {});
 }
 
-const instant = z.union([z.number().int(), z.string().datetime({ offset: true }), z.date()], {
-  message: "must be a time: an ISO 8601 date-time or milliseconds since the epoch",
-});
+const instant = z
+  .union([z.number().int(), z.string().datetime({ offset: true }), z.date()], {
+    message: "must be a time: an ISO 8601 date-time or milliseconds since the epoch",
+  })
+  .refine((value) => isStorableMs(toMs(value)), { message: "must be a time between the years 1 and 9999" });
 function toMs(value: number | string | Date): number {
   return typeof value === "number" ? value : new Date(value).getTime();
 }

@@ -18,7 +18,7 @@ export interface BandPoint {
  * range of interest so the baseline is learned by the time the range starts.
  */
 export function bandFor(
-  points: Iterable<readonly [number, number]>,
+  points: Iterable<readonly [number, number] | readonly [number, number, number, number]>,
   options: Partial<DetectorOptions> = {},
   params: Partial<DetectorParams> = {},
 ): BandPoint[] {

@@ -1,12 +1,24 @@
 import { z } from "zod";
 import { decodePoints, encodePoints, type OffsetFn, RobustBaseline } from "./baseline";
 import { Seasonality } from "./seasonal";
-import { DEFAULT_SENSITIVITY, type Sensitivity, scoreFromZ, thresholdsFor } from "./sensitivity";
+import { DEFAULT_SENSITIVITY, type Sensitivity, thresholdsFor } from "./sensitivity";
+import { CounterRecognizer, counterStateSchema } from "./counter";
+import { type CountPrior, CountModel, countModelStateSchema, DEFAULT_COUNT_PRIOR, normalUpperTail, zOfUpperTail } from "./count-test";
+import { RangeNovelty, rangeStateSchema } from "./range-novelty";
+import { type Evidence, RUN_POINTS, SurpriseCalibrator, scoreFromProbability, surpriseStateSchema } from "./surprise";
 
 /** The name recorded with every window this detector produces. */
-export const DETECTOR_NAME = "robust-seasonal-v1";
+export const DETECTOR_NAME = "robust-seasonal-surprise-v3";
 
 export type Direction = "above" | "below";
+
+/**
+ * What values the quantity can take, so bands respect it: "nonNegative" (counts, depths,
+ * durations, rates, bytes), "unit" (ratios in [0, 1]), "any", or "auto": floored at 0
+ * as long as the series has never been negative.
+ */
+export const VALUE_DOMAINS = ["auto", "nonNegative", "unit", "any"] as const;
+export type ValueDomain = (typeof VALUE_DOMAINS)[number];
 export type DirectionFilter = Direction | "both";
 
 /** Learned-state parameters; fixed for the life of a detector state (stored with it). */
@@ -34,6 +46,10 @@ export interface DetectorParams {
   /** Learn daily/weekly profiles and use them once `minSeasons` seasons exist. */
   seasonality: boolean;
   minSeasons: number;
+  /** The values the quantity can take (bands are clipped to it). */
+  domain: ValueDomain;
+  /** For a ratio judged by its counts: the usual ratio believed before its own counts (see count-test.ts). */
+  countPrior: CountPrior;
 }
 
 export const DEFAULT_DETECTOR_PARAMS: DetectorParams = {
@@ -49,6 +65,8 @@ export const DEFAULT_DETECTOR_PARAMS: DetectorParams = {
   memoryMs: 60 * 60_000,
   seasonality: true,
   minSeasons: 3,
+  domain: "auto",
+  countPrior: DEFAULT_COUNT_PRIOR,
 };
 
 /** Per-evaluation choices a user may change at any time without losing learned state. */
@@ -59,6 +77,15 @@ export interface DetectorOptions {
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = { sensitivity: DEFAULT_SENSITIVITY, direction: "both" };
+
+/**
+ * The events behind a ratio point (see count-test.ts): `trials` events of the whole in its
+ * window, and the share of the window this step adds (step / window).
+ */
+export interface PointCounts {
+  trials: number;
+  share: number;
+}
 
 /** One input point with its score and the band it was expected in. */
 export interface ScoredPoint {
@@ -73,6 +100,15 @@ export interface ScoredPoint {
   expected: number | null;
   lower: number | null;
   upper: number | null;
+  /** When the score rests on a sustained departure: the time it began (windows start there). */
+  sustainedSince?: number;
+  /**
+   * The score as news: discounted by how long the departure has already been seen
+   * (halved every NOVELTY_HALF_LIFE points of one out-of-band run), so a state that
+   * persists is reported where it began. What the backtest CLI prints; windows and
+   * alerts use `score`.
+   */
+  novelty: number;
 }
 
 const pointsSchema = z
@@ -103,12 +139,30 @@ export const detectorStateSchema = z.object({
     memoryMs: z.number().min(0),
     seasonality: z.boolean(),
     minSeasons: z.number().int().min(1),
+    domain: z.enum(VALUE_DOMAINS).default("auto"),
+    countPrior: z.object({ ratio: z.number().min(0).max(1), trials: z.number().positive() }).default(DEFAULT_COUNT_PRIOR),
   }),
   lastTs: z.number().nullable(),
   /** The last point with a finite value (gaps are measured from it). */
   lastValueTs: z.number().nullable(),
-  /** Typical spacing of points (moving average), so gaps are judged relative to it. */
+  /** Typical spacing of points (median of the recent steps), so gaps are judged relative to it. */
   typicalDt: z.number().nullable(),
+  /** The most recent steps between finite points, every one of them gaps included (ms). */
+  steps: z.array(z.number()).max(64).default([]),
+  /** Whether a negative value was ever seen ("auto" domain). */
+  negativeSeen: z.boolean().default(false),
+  /** Calibration of deviations into tail probabilities (null: fresh). */
+  surprise: surpriseStateSchema.nullable().default(null),
+  /** The out-of-band points of the current excursion, learnt by the calibration if it stays short ([a, run mean]). */
+  excursion: z
+    .object({ points: z.array(z.tuple([z.number(), z.number().nullable()]).rest(z.number().nullable())).max(64), outside: z.number().int().default(0), sustained: z.boolean() })
+    .default({ points: [], outside: 0, sustained: false }),
+  /** The range of values covered recently (records are news; null: fresh). */
+  range: rangeStateSchema.nullable().default(null),
+  /** Whether the series is a cumulative counter (scored by its increase). */
+  counter: counterStateSchema.nullable().default(null),
+  /** The usual ratio of a series judged by its counts (null until a point came with counts). */
+  counts: countModelStateSchema.nullable().default(null),
   ready: z.boolean(),
   baseline: pointsSchema,
   shift: z
@@ -175,12 +229,26 @@ const RUN_BREAK_POINTS = 4;
 /** When a shift is accepted, the newest quarter of its points (at least 8) becomes the baseline. */
 const ACCEPTED_SHARE = 0.25;
 const MIN_ACCEPTED_POINTS = 8;
+/** A shift becomes the new normal after adaptAfterMs and at least this many typical intervals. */
+const ADAPT_MIN_INTERVALS = 12;
 /** Consecutive points back at the previous level that restore it. */
 const RETURN_POINTS = 3;
+/** The range evidence is one more test beside the calibrated ones (Bonferroni). */
+const RANGE_TESTS = 2;
 /** A pause longer than this many typical intervals is a gap (if also longer than gapResetMs). */
 const GAP_INTERVALS = 10;
-/** Weight of the newest spacing in the typical-interval average. */
-const DT_SMOOTHING = 0.1;
+/** A count above the usual ratio is learnt only if at least this probable (fewer events would teach a fault's ratio). */
+const COUNT_LEARN_PROBABILITY = 0.01;
+/** Points of one out-of-band run after which its novelty has halved. */
+const NOVELTY_HALF_LIFE = 5;
+/** Out-of-band runs up to this many points are learnt by the calibration once they end. */
+const MAX_LEARNT_EXCURSION = 3;
+/** Points at least this improbable are suspect: learnt only as part of a short excursion. */
+const LEARN_PROBABILITY = 1e-3;
+/** A run whose points (in and out of band) outnumber this is sustained whatever its shape. */
+const MAX_EXCURSION_BUFFER = 48;
+/** Steps kept for the typical interval (their running median). */
+const STEP_MEMORY = 31;
 /** A side with n points has its spread widened by (1 + SMALL_SAMPLE / n). */
 const SMALL_SAMPLE = 3;
 const MAD_TO_SIGMA = 1.4826;
@@ -208,6 +276,13 @@ export class AnomalyDetector {
   private lastTs: number | null;
   private lastValueTs: number | null;
   private typicalDt: number | null;
+  private readonly steps: number[];
+  private negativeSeen: boolean;
+  private readonly surprise: SurpriseCalibrator;
+  private readonly counter: CounterRecognizer;
+  private readonly range: RangeNovelty;
+  private countModel: CountModel | null;
+  private excursion: { points: Array<Pick<Evidence, "a" | "runMean" | "longMean">>; outside: number; sustained: boolean };
   private ready: boolean;
   private baseline: RobustBaseline;
   private shift: ShiftRun | null;
@@ -224,6 +299,17 @@ export class AnomalyDetector {
     this.lastTs = state?.lastTs ?? null;
     this.lastValueTs = state?.lastValueTs ?? null;
     this.typicalDt = state?.typicalDt ?? null;
+    this.steps = [...(state?.steps ?? [])];
+    this.negativeSeen = state?.negativeSeen ?? false;
+    this.surprise = new SurpriseCalibrator(state?.surprise ?? undefined);
+    this.counter = new CounterRecognizer(state?.counter ?? undefined);
+    this.range = new RangeNovelty(state?.range ?? undefined);
+    this.countModel = state?.counts ? new CountModel(this.params.windowMs, this.params.countPrior, state.counts) : null;
+    this.excursion = {
+      points: state?.excursion.points.map(([a, runMean, longMean]) => ({ a, runMean, longMean: longMean ?? null })) ?? [],
+      outside: state?.excursion.outside ?? 0,
+      sustained: state?.excursion.sustained ?? false,
+    };
     this.ready = state?.ready ?? false;
     this.baseline = new RobustBaseline(this.params.windowPoints, this.params.windowMs, this.params.windowMinPoints, state ? decodePoints(state.baseline) : undefined, this.offset);
     this.shift = state?.shift
@@ -271,7 +357,7 @@ export class AnomalyDetector {
    * Scores the next point. Timestamps must strictly increase; a non-finite value is
    * treated as missing (score 0, nothing learned).
    */
-  step(ts: number, value: number, options: DetectorOptions = DEFAULT_DETECTOR_OPTIONS): ScoredPoint {
+  step(ts: number, value: number, options: DetectorOptions = DEFAULT_DETECTOR_OPTIONS, counts?: PointCounts): ScoredPoint {
     if (!Number.isFinite(ts)) throw new RangeError(`timestamp must be a finite number of ms, got ${ts}`);
     if (this.lastTs !== null && ts <= this.lastTs) {
       throw new RangeError(`timestamps must increase: ${new Date(ts).toISOString()} is not after ${new Date(this.lastTs).toISOString()}`);
@@ -280,22 +366,45 @@ export class AnomalyDetector {
       this.lastTs = ts;
       return unscored(ts, value);
     }
+    let stepShare = 1;
     if (this.lastValueTs !== null) {
       const dt = ts - this.lastValueTs;
+      // The gap is judged against the interval learnt so far, then the step is learnt:
+      // every step counts, so a series sampled hourly has an hourly typical interval.
       if (this.isGap(dt)) this.forgetShortTerm();
-      else this.typicalDt = this.typicalDt === null ? dt : this.typicalDt + DT_SMOOTHING * (dt - this.typicalDt);
+      this.learnStep(dt);
+      stepShare = dt / (this.typicalDt ?? dt);
     }
+    if (value < 0) this.negativeSeen = true;
     this.lastTs = ts;
     this.lastValueTs = ts;
+    // A ratio with its counts is judged by them (it is never a cumulative counter).
+    if (counts && counts.trials > 0 && Number.isFinite(counts.trials)) {
+      this.countModel ??= new CountModel(this.params.windowMs, this.params.countPrior);
+      return this.stepValue(ts, value, options, { trials: counts.trials, share: Number.isFinite(counts.share) && counts.share > 0 ? Math.min(1, counts.share) : 1 });
+    }
+    const view = this.counter.view(value, stepShare);
+    if (view.recognised) this.forgetShortTerm();
+    const scored = this.stepValue(ts, view.x, options);
+    if (view.toRaw === undefined || !this.counter.isCounter) return scored;
+    const raw = (level: number | null) => (level === null ? null : view.toRaw(level));
+    return { ...scored, value, expected: raw(scored.expected), lower: raw(scored.lower), upper: raw(scored.upper) };
+  }
 
+  private stepValue(ts: number, value: number, options: DetectorOptions, counts?: PointCounts): ScoredPoint {
     if (this.seasonal?.advance(ts)) {
       this.baseline.rebuild(this.offset);
       this.previous?.baseline.rebuild(this.offset);
     }
     const seasonalOffset = this.offset(ts);
     const y = value - seasonalOffset;
-    const point = this.ready ? this.score(ts, value, y, seasonalOffset, options) : this.learn(ts, value, y, seasonalOffset);
+    let point: ScoredPoint;
+    if (counts && this.countModel) {
+      if (!this.ready) this.countModel.learn(ts, value, counts.trials, counts.share);
+      point = this.ready ? this.scoreCounts(ts, value, y, options, counts, this.countModel) : this.learn(ts, value, y, seasonalOffset);
+    } else point = this.ready ? this.score(ts, value, y, seasonalOffset, options) : this.learn(ts, value, y, seasonalOffset);
     this.seasonal?.add(ts, value);
+    this.range.add(value);
     return point;
   }
 
@@ -312,7 +421,9 @@ export class AnomalyDetector {
   }
 
   private score(ts: number, value: number, y: number, seasonalOffset: number, options: DetectorOptions): ScoredPoint {
-    const zBand = thresholdsFor(options.sensitivity).z;
+    // The band a sustained departure must stay inside; a lone point may go further (its
+    // own tail probability decides), which the score accounts for.
+    const zBand = this.surprise.zForSustained(thresholdsFor(options.sensitivity).probability);
     const spread = this.spreadOf(this.baseline, seasonalOffset);
     const direction: Direction = y >= spread.median ? "above" : "below";
     const z = direction === "above" ? (y - spread.median) / spread.up : (spread.median - y) / spread.down;
@@ -347,23 +458,97 @@ export class AnomalyDetector {
     } else {
       if (this.previous) this.previous.returning = 0;
       const deviation = Math.abs(y - spread.median);
-      const run = this.extendShift(ts, value, direction, deviation);
+      // A lone point the other way inside an established run (a dropped sample in a
+      // raised rate) neither ends the run nor starts one of its own.
+      const against = this.shift !== null && this.shift.direction !== direction && this.shift.ts.length >= RUN_BREAK_POINTS;
+      const run = against ? this.shift : this.extendShift(ts, value, direction, deviation);
       // A run that recurs on the schedule of earlier alike runs (a resync, a cron job) is
       // expected while it stays within their size: shown inside the band, still not learned.
       if (run?.recurringUpTo != null && deviation <= run.recurringUpTo) effectiveZ = Math.min(effectiveZ, RECURRING_Z_SHARE * zBand);
     }
 
+    const assessed = this.surprise.assess(effectiveZ, direction === "above" ? 1 : -1);
+    this.calibrate(assessed, effectiveZ < zBand);
+    // An out-of-band value beyond the whole range the series has covered is news however
+    // heavy its tail of deviations has been (see RangeNovelty).
+    const record = this.range.probability(value);
+    const pRecord = RANGE_TESTS * (direction === "above" ? record.above : record.below);
+    const evidence = pRecord < assessed.probability ? { ...assessed, probability: pRecord, score: scoreFromProbability(pRecord) } : assessed;
     const expected = spread.median + seasonalOffset;
     const shown = options.direction === "both" || options.direction === direction;
+    const [low, high] = this.valueRange();
+    const clip = (x: number) => Math.min(high, Math.max(low, x));
+    const since = evidence.sustained && this.shift ? this.shift.since : undefined;
+    const seen = this.shift ? this.shift.ts.length : 0;
+    const novelty = (shown ? evidence.score : 0) * 2 ** (-Math.max(0, seen - RUN_POINTS) / NOVELTY_HALF_LIFE);
     return {
+      novelty,
+      ...(since !== undefined && since < ts ? { sustainedSince: since } : {}),
       ts,
       value,
-      score: shown ? scoreFromZ(effectiveZ) : 0,
+      score: shown ? evidence.score : 0,
       z: effectiveZ,
       direction,
-      expected,
-      lower: expected - zBand * spread.down,
-      upper: expected + zBand * spread.up,
+      expected: clip(expected),
+      lower: clip(expected - zBand * spread.down),
+      upper: clip(expected + zBand * spread.up),
+    };
+  }
+
+  /**
+   * Scores a ratio by its counts (see count-test.ts) and by its spread, whichever is the
+   * less surprised: a rare event (errors) is judged by counting, since its spread is the
+   * floor; a common one (retries per add) by its own spread as well, since real counts
+   * vary more than Poisson's. The band is where a point of this many trials is unsurprising
+   * to either. Out-of-band points are held as a run that becomes the new normal when it
+   * persists, as with any series; no heavy-tail calibration or range records (the test is
+   * exact for counts, and overlapping windows would count each event many times there).
+   */
+  private scoreCounts(ts: number, value: number, y: number, options: DetectorOptions, counts: PointCounts, model: CountModel): ScoredPoint {
+    const edge = thresholdsFor(options.sensitivity).probability / 2;
+    const zBand = zOfUpperTail(edge);
+    const c = model.assess(value, counts.trials);
+    const direction: Direction = c.above ? "above" : "below";
+    const spread = this.spreadOf(this.baseline, 0);
+    const zSpread = c.above ? (value - spread.median) / spread.up : (spread.median - value) / spread.down;
+    const z = Math.max(0, Math.min(c.z, zSpread));
+    const probability = Math.min(1, 2 * normalUpperTail(z));
+    if (z < zBand && (!c.above || probability / 2 >= COUNT_LEARN_PROBABILITY)) {
+      model.learn(ts, value, counts.trials, counts.share);
+      this.baseline.add(ts, value, y);
+      if (this.shift) {
+        this.shift.normals += 1;
+        if (this.shift.normals >= RUN_BREAK_POINTS) this.shift = null;
+      }
+    } else if (z < zBand) {
+      // Unusual but in band: neither learnt (a fault's first errors must not teach their
+      // ratio) nor part of a run; a run it sits in goes on.
+      model.hold(ts, value, counts.trials, counts.share);
+    } else {
+      model.hold(ts, value, counts.trials, counts.share);
+      const against = this.shift !== null && this.shift.direction !== direction && this.shift.ts.length >= RUN_BREAK_POINTS;
+      if (!against && this.extendShift(ts, value, direction, z) === null) {
+        model.adoptRun();
+        this.previous = null;
+      }
+    }
+    const shown = options.direction === "both" || options.direction === direction;
+    const score = shown ? scoreFromProbability(probability) : 0;
+    const [countLower, countUpper] = model.band(counts.trials, edge);
+    const [low, high] = this.valueRange();
+    const lower = Math.max(low, Math.min(countLower, spread.median - zBand * spread.down));
+    const upper = Math.min(high, Math.max(countUpper, spread.median + zBand * spread.up));
+    const seen = this.shift ? this.shift.ts.length : 0;
+    return {
+      novelty: score * 2 ** (-Math.max(0, seen - RUN_POINTS) / NOVELTY_HALF_LIFE),
+      ts,
+      value,
+      score,
+      z,
+      direction,
+      expected: Math.min(high, Math.max(low, c.expected)),
+      lower,
+      upper,
     };
   }
 
@@ -388,11 +573,14 @@ export class AnomalyDetector {
       run.ts.shift();
       run.values.shift();
     }
-    if (ts - run.since >= this.params.adaptAfterMs && run.ts.length >= MIN_ACCEPTED_POINTS) {
+    // Sparse series (5-minute, hourly) adapt after ADAPT_MIN_INTERVALS samples, not after a few.
+    const adaptAfter = Math.max(this.params.adaptAfterMs, ADAPT_MIN_INTERVALS * (this.typicalDt ?? 0));
+    if (ts - run.since >= adaptAfter && run.ts.length >= MIN_ACCEPTED_POINTS) {
       // The shift has lasted: it is the new normal. Keep the old level to recognise a return.
       // Only the latest part of the run describes the new level (a ramp's start does not).
       const keep = Math.max(MIN_ACCEPTED_POINTS, Math.ceil(run.ts.length * ACCEPTED_SHARE));
       this.previous = { since: ts, returning: 0, baseline: this.baseline };
+      this.excursion = { points: [], outside: 0, sustained: true };
       this.baseline = new RobustBaseline(this.params.windowPoints, this.params.windowMs, this.params.windowMinPoints, { ts: run.ts.slice(-keep), values: run.values.slice(-keep) }, this.offset);
       this.shift = null;
       return null;
@@ -444,6 +632,59 @@ export class AnomalyDetector {
     return { median, up, down };
   }
 
+  /**
+   * What the calibration learns. A point is suspect when it is out of band or already
+   * improbable (P < LEARN_PROBABILITY). Unsuspect points outside any out-of-band run are
+   * learnt at once; suspect ones and those of a run wait until it ends, and are learnt
+   * only if no more than MAX_LEARNT_EXCURSION were suspect (spikes are part of a
+   * heavy-tailed series). A sustained departure is never learnt — the baseline adapts to
+   * it instead — so an anomaly lasting minutes, or a slow ramp, does not teach that it
+   * is normal.
+   */
+  private calibrate(evidence: Evidence, inBand: boolean): void {
+    const x = this.excursion;
+    const point = { a: evidence.a, runMean: evidence.runMean, longMean: evidence.longMean ?? null };
+    const suspect = !inBand || evidence.probability < LEARN_PROBABILITY;
+    if (!suspect && this.shift === null) {
+      if (!x.sustained) for (const p of x.points) this.surprise.learn(p);
+      x.points = [];
+      x.outside = 0;
+      x.sustained = false;
+      this.surprise.learn(point);
+      return;
+    }
+    if (x.sustained) return;
+    x.points.push(point);
+    if (suspect) x.outside += 1;
+    if (x.outside > MAX_LEARNT_EXCURSION || x.points.length > MAX_EXCURSION_BUFFER) {
+      x.points = [];
+      x.sustained = true;
+    }
+  }
+
+  /** The values this quantity can take (bands are clipped to them). */
+  private valueRange(): [number, number] {
+    switch (this.params.domain) {
+      case "unit":
+        return [0, 1];
+      case "nonNegative":
+        return [0, Number.POSITIVE_INFINITY];
+      case "auto":
+        return [this.negativeSeen ? Number.NEGATIVE_INFINITY : 0, Number.POSITIVE_INFINITY];
+      default:
+        return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+    }
+  }
+
+  /** Learns one step between finite points; the typical interval is the median of the recent ones. */
+  private learnStep(dt: number): void {
+    this.steps.push(dt);
+    if (this.steps.length > STEP_MEMORY) this.steps.shift();
+    // Regular series: the new step usually equals the median, which then stays.
+    if (dt === this.typicalDt && this.steps.length === STEP_MEMORY) return;
+    this.typicalDt = medianOf(this.steps);
+  }
+
   /** Whether a pause of `dt` ms before the next point is long enough to relearn the baseline. */
   isGap(dt: number): boolean {
     return dt > Math.max(this.params.gapResetMs, GAP_INTERVALS * (this.typicalDt ?? 0));
@@ -455,6 +696,8 @@ export class AnomalyDetector {
     this.shift = null;
     this.episodes = [];
     this.previous = null;
+    this.surprise.interrupt();
+    this.excursion = { points: [], outside: 0, sustained: false };
   }
 
   /** The learned state as plain JSON. */
@@ -465,6 +708,17 @@ export class AnomalyDetector {
       lastTs: this.lastTs,
       lastValueTs: this.lastValueTs,
       typicalDt: this.typicalDt,
+      steps: [...this.steps],
+      negativeSeen: this.negativeSeen,
+      surprise: this.surprise.toState(),
+      counter: this.counter.toState(),
+      counts: this.countModel?.toState() ?? null,
+      range: this.range.toState(),
+      excursion: {
+        points: this.excursion.points.map((p): [number, number | null, number | null] => [p.a, p.runMean, p.longMean ?? null]),
+        outside: this.excursion.outside,
+        sustained: this.excursion.sustained,
+      },
       ready: this.ready,
       baseline: stored(this.baseline),
       shift: this.shift
@@ -489,5 +743,11 @@ function stored(baseline: RobustBaseline) {
 }
 
 function unscored(ts: number, value: number): ScoredPoint {
-  return { ts, value, score: 0, z: 0, direction: "above", expected: null, lower: null, upper: null };
+  return { ts, value, score: 0, novelty: 0, z: 0, direction: "above", expected: null, lower: null, upper: null };
+}
+
+/** Median of a short list (the upper one of an even count). */
+function medianOf(values: readonly number[]): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[sorted.length >> 1];
 }

@@ -6,6 +6,7 @@ import {
   type DetectorOptions,
   type DetectorParams,
   detectorStateSchema,
+  type PointCounts,
   type ScoredPoint,
 } from "./detector";
 import { thresholdsFor } from "./sensitivity";
@@ -102,7 +103,7 @@ export class SeriesMonitor {
     return {
       sensitivity: this.options.sensitivity,
       direction: this.options.direction,
-      zThreshold: thresholdsFor(this.options.sensitivity).z,
+      probability: thresholdsFor(this.options.sensitivity).probability,
       openScore: round(rules.openScore),
       stayScore: round(rules.stayScore),
       minPoints: rules.minPoints,
@@ -115,13 +116,13 @@ export class SeriesMonitor {
     };
   }
 
-  /** Scores the next point (timestamps must increase) and advances the windows. */
-  step(ts: number, value: number): MonitorStep {
+  /** Scores the next point (timestamps must increase) and advances the windows; `counts` for a series judged by its counts (see AnomalyDetector.step). */
+  step(ts: number, value: number, counts?: PointCounts): MonitorStep {
     const before = this.detector.lastValueTimestamp;
     const events: WindowEvent[] = [];
     if (before !== null && Number.isFinite(value) && this.detector.isGap(ts - before)) events.push(...this.tracker.interrupt());
-    const point = this.detector.step(ts, value, this.options);
-    if (Number.isFinite(value)) events.push(...this.tracker.step(ts, point.score, point.direction, this.rules(), () => this.windowParams()));
+    const point = this.detector.step(ts, value, this.options, counts);
+    if (Number.isFinite(value)) events.push(...this.tracker.step(ts, point.score, point.direction, this.rules(), () => this.windowParams(), point.sustainedSince));
     return { point, events };
   }
 
@@ -146,15 +147,15 @@ export interface SeriesAnalysis {
  * them one at a time. Points must have strictly increasing timestamps.
  */
 export function analyzeSeries(
-  points: Iterable<readonly [number, number]>,
+  points: Iterable<readonly [number, number] | readonly [number, number, number, number]>,
   options: Partial<DetectorOptions> = {},
   init: { seriesKey?: string; params?: Partial<DetectorParams>; windowRules?: Partial<WindowRules> } = {},
 ): SeriesAnalysis {
   const monitor = new SeriesMonitor(init.seriesKey ?? "series", options, init);
   const scored: ScoredPoint[] = [];
   const windows = new Map<number, AnomalyWindow>();
-  for (const [ts, value] of points) {
-    const { point, events } = monitor.step(ts, value);
+  for (const [ts, value, trials, share] of points) {
+    const { point, events } = monitor.step(ts, value, trials === undefined ? undefined : { trials, share: share ?? 1 });
     scored.push(point);
     for (const e of events) windows.set(e.window.seq, e.window);
   }

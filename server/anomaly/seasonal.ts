@@ -33,6 +33,8 @@ const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 /** Share of buckets that must have `minSeasons` visits before a profile is used. */
 const COVERAGE = 0.9;
+/** A profile needs at least this many visited buckets to describe a shape. */
+const MIN_VISITED_BUCKETS = 12;
 
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -54,9 +56,14 @@ class SeasonalProfile {
   private suu: number;
   private sv: number;
   private suv: number;
-  private levels: Float64Array = new Float64Array(0);
-  private slopes: Float64Array = new Float64Array(0);
-  private activeNow = false;
+  /** Per bucket, the median level of its visits (NaN: none yet) and the median slope. */
+  private readonly levels: Float64Array;
+  private readonly slopes: Float64Array;
+  /** Sum and number of known bucket levels (offsets are relative to their mean). */
+  private levelSum = 0;
+  private levelCount = 0;
+  private seasoned = 0;
+  private readonly seasonedFlags: Uint8Array;
 
   constructor(
     readonly periodMs: number,
@@ -74,7 +81,10 @@ class SeasonalProfile {
     this.suu = state?.suu ?? 0;
     this.sv = state?.sv ?? 0;
     this.suv = state?.suv ?? 0;
-    this.recompute();
+    this.levels = new Float64Array(this.buckets).fill(Number.NaN);
+    this.slopes = new Float64Array(this.buckets);
+    this.seasonedFlags = new Uint8Array(this.buckets);
+    for (let slot = 0; slot < this.buckets; slot += 1) this.recompute(slot);
   }
 
   /** Closes the open visit when `ts` falls in another bucket; true when a visit was committed. */
@@ -83,9 +93,11 @@ class SeasonalProfile {
     if (this.open === bucket) return false;
     let committed = false;
     if (this.open !== null && this.n > 0) {
-      const list = this.visits[this.slotOf(this.open)];
+      const slot = this.slotOf(this.open);
+      const list = this.visits[slot];
       list.push(this.fitOpenVisit());
       if (list.length > this.keep) list.shift();
+      this.recompute(slot);
       committed = true;
     }
     this.open = bucket;
@@ -94,7 +106,6 @@ class SeasonalProfile {
     this.suu = 0;
     this.sv = 0;
     this.suv = 0;
-    if (committed) this.recompute();
     return committed;
   }
 
@@ -116,29 +127,46 @@ class SeasonalProfile {
     this.suv += u * value;
   }
 
+  /**
+   * Used once most buckets the series visits have `minSeasons` visits: a series sampled
+   * less often than the bucket size (hourly data, 15-minute daily buckets) visits only
+   * some buckets, and is judged on those.
+   */
   get active(): boolean {
-    return this.activeNow;
+    return this.levelCount >= Math.min(MIN_VISITED_BUCKETS, this.buckets) && this.seasoned >= COVERAGE * this.levelCount;
   }
 
   /** The learned offset at `ts` from the profile's mean level; 0 before any data. */
   offsetAt(ts: number): number {
     const bucket = Math.floor(ts / this.bucketMs);
     const slot = this.slotOf(bucket);
-    return this.levels[slot] + this.slopes[slot] * (ts / this.bucketMs - bucket - 0.5);
+    const level = this.levels[slot];
+    if (Number.isNaN(level)) return 0;
+    return level - this.levelSum / this.levelCount + this.slopes[slot] * (ts / this.bucketMs - bucket - 0.5);
   }
 
   private slotOf(bucket: number): number {
     return ((bucket % this.buckets) + this.buckets) % this.buckets;
   }
 
-  private recompute(): void {
-    const levels = this.visits.map((v) => (v.length > 0 ? median(v.map((x) => x[0])) : Number.NaN));
-    const known = levels.filter((m) => !Number.isNaN(m));
-    const mean = known.reduce((a, b) => a + b, 0) / Math.max(1, known.length);
-    this.levels = Float64Array.from(levels, (m) => (Number.isNaN(m) ? 0 : m - mean));
-    this.slopes = Float64Array.from(this.visits, (v) => (v.length > 0 ? median(v.map((x) => x[1])) : 0));
-    const seasoned = this.visits.filter((v) => v.length >= this.minSeasons).length;
-    this.activeNow = seasoned >= COVERAGE * this.buckets;
+  /** Updates one bucket's median level and slope (and the sums over all buckets) after its visits changed. */
+  private recompute(slot: number): void {
+    const visits = this.visits[slot];
+    const old = this.levels[slot];
+    if (!Number.isNaN(old)) {
+      this.levelSum -= old;
+      this.levelCount -= 1;
+    }
+    const level = visits.length > 0 ? median(visits.map((x) => x[0])) : Number.NaN;
+    this.levels[slot] = level;
+    this.slopes[slot] = visits.length > 0 ? median(visits.map((x) => x[1])) : 0;
+    if (!Number.isNaN(level)) {
+      this.levelSum += level;
+      this.levelCount += 1;
+    }
+    const seasoned = visits.length >= this.minSeasons ? 1 : 0;
+    this.seasoned += seasoned - this.seasonedFlags[slot];
+    this.seasonedFlags[slot] = seasoned;
   }
 
   toState(): SeasonalProfileState {
@@ -182,7 +210,7 @@ export class Seasonality {
   /** Learns from a raw value at `ts` (after `advance(ts)`). */
   add(ts: number, value: number): void {
     this.daily.add(ts, value);
-    this.weekly.add(ts, value - this.daily.offsetAt(ts));
+    this.weekly.add(ts, value - (this.daily.active ? this.daily.offsetAt(ts) : 0));
   }
 
   /** The seasonal part of the expected value at `ts` (0 until a profile is active). */

@@ -1,36 +1,28 @@
 /**
- * Sensitivity is the one knob a user turns per series. It maps to how far (in robust
- * standard deviations, "z") a point must sit from the expected value to count as
- * anomalous, and the score scale is shared by every series so that "score ≥ 0.5"
- * means the same thing everywhere.
+ * Sensitivity is the one knob a user turns per series. It maps to how improbable a
+ * point must be under its series' own history to count as anomalous, and the score
+ * scale is shared by every series so that "score ≥ 0.5" means the same thing everywhere.
  */
+import { scoreFromProbability } from "./surprise";
+
 export const SENSITIVITIES = ["low", "medium", "high"] as const;
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
 export const DEFAULT_SENSITIVITY: Sensitivity = "medium";
 
-/** Deviations (in robust σ) at which a point leaves the expected band. */
-const Z_THRESHOLD: Record<Sensitivity, number> = { low: 5, medium: 4, high: 3 };
-
-/** Once a window is open it stays open while points remain above this share of the entry z. */
-const STAY_FRACTION = 0.8;
-
-/** The z at which the score is 0.5 (the medium band edge). */
-const Z_HALF = 4;
-
 /**
- * Maps a robust z (≥ 0) to a score in [0, 1): 0 on the expected value, 0.5 at 4 σ,
- * ≈0.79 at 6 σ, ≈0.94 at 8 σ. Monotone, so thresholds on z and on score agree.
+ * How improbable a point must be, under its own series' history, to be anomalous
+ * (see surprise.ts): one in 10,000 / 100,000 / 1,000,000 points. Scores are
+ * −log10(P) / 10, so the thresholds are 0.4 / 0.5 / 0.6 on every series.
  */
-export function scoreFromZ(z: number): number {
-  if (!(z > 0)) return 0;
-  const r = z / Z_HALF;
-  return 1 - Math.exp(-r * r * Math.LN2);
-}
+const PROBABILITY: Record<Sensitivity, number> = { low: 1e-6, medium: 1e-5, high: 1e-4 };
+
+/** Once a window is open it stays open while points score above the open score minus this. */
+const STAY_MARGIN = 0.15;
 
 export interface SensitivityThresholds {
-  /** Band half-width in robust σ. */
-  z: number;
+  /** Tail probability at the band edge. */
+  probability: number;
   /** Score at which a point is anomalous (the band edge). */
   score: number;
   /** Score above which an already open window keeps going (hysteresis). */
@@ -39,8 +31,9 @@ export interface SensitivityThresholds {
 
 const THRESHOLDS = Object.fromEntries(
   SENSITIVITIES.map((s) => {
-    const z = Z_THRESHOLD[s];
-    return [s, Object.freeze({ z, score: scoreFromZ(z), stayScore: scoreFromZ(z * STAY_FRACTION) })];
+    const probability = PROBABILITY[s];
+    const score = scoreFromProbability(probability);
+    return [s, Object.freeze({ probability, score, stayScore: score - STAY_MARGIN })];
   }),
 ) as Record<Sensitivity, Readonly<SensitivityThresholds>>;
 

@@ -7,24 +7,37 @@ import { type BandPoint, bandFor } from "./band";
 import type { DirectionFilter } from "./detector";
 import { type MonitorState, monitorStateSchema, SeriesMonitor } from "./monitor";
 import { isSensitivity, type Sensitivity } from "./sensitivity";
-import { defaultWatchedSeries, detectorDefaultsFor, type SeriesQuery, seriesQuerySchema } from "./watched-series";
+import {
+  defaultWatchedSeries,
+  detectorDefaultsFor,
+  type SeriesQuery,
+  seriesQuerySchema,
+  type WatchedController,
+  type WatchedSeriesSpec,
+  watchedControllerName,
+} from "./watched-series";
 import type { AnomalyWindow } from "./windows";
 import { RepeatingTask } from "../lifecycle/repeating-task";
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    anomaly: AnomalyService;
-  }
-}
+
+/**
+ * One point of a watched series: [ts, value], or for a series judged by its counts (a
+ * ratio) [ts, value, trials, share]: the events behind the value in its window, and the
+ * part of the window that is new at this step.
+ */
+export type SeriesPoint = [ts: number, value: number] | [ts: number, value: number, trials: number, share: number];
 
 /** Reads one series from the recorder: points with ts in (fromMs, toMs], oldest first. */
-export type FetchSeries = (query: SeriesQuery, fromMs: number, toMs: number) => Promise<Array<[number, number]>>;
+export type FetchSeries = (query: SeriesQuery, fromMs: number, toMs: number) => Promise<SeriesPoint[]>;
 
 export interface AnomalyServiceOptions {
   databaseUrl: string;
   fetchSeries: FetchSeries;
-  /** Controllers whose default series are watched; asked at start and on every evaluation. */
-  controllers?: () => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Controllers whose default series are watched; asked at start and on every evaluation. Names
+   * are Loopscope's own controllers; a WatchedController's series are read where it says.
+   */
+  controllers?: () => readonly (string | WatchedController)[] | Promise<readonly (string | WatchedController)[]>;
   /** Evaluation period (default 10 s). */
   intervalMs?: number;
   /** History read the first time a series is evaluated, to learn a baseline (default 1 h). */
@@ -190,7 +203,7 @@ export class AnomalyService implements BackgroundService {
   /** Creates the built-in watched series of controllers not seen yet (existing rows are left as they are). */
   async ensureDefaults(): Promise<number> {
     const listed = (await this.options.controllers?.()) ?? [];
-    const fresh = [...new Set(listed)].filter((c) => !this.knownControllers.has(c));
+    const fresh = listed.filter((c) => !this.knownControllers.has(watchedControllerName(c)));
     if (fresh.length === 0 && this.processWideEnsured) return 0;
     const specs = defaultWatchedSeries(fresh).filter((s) => s.controller !== null || !this.processWideEnsured);
     const result = await this.db.watchedSeries.createMany({
@@ -205,9 +218,50 @@ export class AnomalyService implements BackgroundService {
       })),
       skipDuplicates: true,
     });
-    for (const c of fresh) this.knownControllers.add(c);
+    await this.followBuiltinDefinitions(specs, fresh.map(watchedControllerName), !this.processWideEnsured);
+    for (const c of fresh) this.knownControllers.add(watchedControllerName(c));
     this.processWideEnsured = true;
     return result.count;
+  }
+
+  /**
+   * Built-in series follow the product's current definitions (once per controller per
+   * process): one whose query or title changed takes the new one (learning afresh, as a
+   * changed query means another series; its sensitivity and enabled flag stay), and one
+   * no longer built in for its controller is removed (its windows stay as history); a
+   * window either left open is closed now.
+   */
+  private async followBuiltinDefinitions(specs: readonly WatchedSeriesSpec[], controllers: readonly string[], processWide: boolean): Promise<void> {
+    const scope = [...controllers.map((c) => ({ controller: c })), ...(processWide ? [{ controller: null }] : [])];
+    if (scope.length === 0) return;
+    const rows = await this.db.watchedSeries.findMany({ where: { builtin: true, OR: scope }, select: { key: true, title: true, query: true } });
+    const byKey = new Map(specs.map((s) => [s.key, s]));
+    for (const row of rows) {
+      const spec = byKey.get(row.key);
+      // Its monitor (and so the window tracker that would close an open window) starts afresh or goes.
+      const closeOpen = () => this.db.anomalyWindow.updateMany({ where: { seriesKey: row.key, endAt: null }, data: { endAt: new Date(this.now()) } });
+      if (!spec) {
+        await closeOpen();
+        await this.db.watchedSeries.delete({ where: { key: row.key } });
+        this.monitors.delete(row.key);
+        this.persisted.delete(row.key);
+        this.log.info({ series: row.key }, "built-in watched series is no longer built in; removed");
+        continue;
+      }
+      const stored = seriesQuerySchema.safeParse(row.query);
+      const queryChanged = !stored.success || JSON.stringify(stored.data) !== JSON.stringify(seriesQuerySchema.parse(spec.query));
+      if (!queryChanged && row.title === spec.title) continue;
+      if (queryChanged) await closeOpen();
+      await this.db.watchedSeries.update({
+        where: { key: row.key },
+        data: {
+          title: spec.title,
+          ...(queryChanged ? { query: json(spec.query), state: json({ direction: spec.direction, monitor: null } satisfies StoredState), lastTs: null } : {}),
+        },
+      });
+      this.monitors.delete(row.key);
+      this.persisted.delete(row.key);
+    }
   }
 
   /** One evaluation pass over every enabled watched series (what the timer runs). */
@@ -279,9 +333,9 @@ export class AnomalyService implements BackgroundService {
     const touched = new Map<number, AnomalyWindow>();
     const opened = new Set<number>();
     let lastTs: number | null = null;
-    for (const [ts, value] of points) {
+    for (const [ts, value, trials, share] of points) {
       if (lastTs !== null && ts <= lastTs) continue; // duplicate timestamps
-      const { events } = monitor.step(ts, value);
+      const { events } = monitor.step(ts, value, trials === undefined ? undefined : { trials, share: share ?? 1 });
       for (const e of events) {
         touched.set(e.window.seq, e.window);
         if (e.kind === "opened") opened.add(e.window.seq);

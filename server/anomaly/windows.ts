@@ -94,8 +94,8 @@ export class WindowTracker {
     return this.state.open;
   }
 
-  /** Feeds one scored point; returns what changed. `params()` is recorded on new windows. */
-  step(ts: number, score: number, direction: Direction, rules: WindowRules, params: () => Record<string, unknown>): WindowEvent[] {
+  /** Feeds one scored point; returns what changed. `params()` is recorded on new windows; `sustainedSince` (a score resting on a sustained departure) dates the window from then. */
+  step(ts: number, score: number, direction: Direction, rules: WindowRules, params: () => Record<string, unknown>, sustainedSince?: number): WindowEvent[] {
     const s = this.state;
     if (s.recent && !s.pending && s.recent.end !== null && ts - s.recent.end > rules.mergeGapMs) s.recent = null;
     if (s.open) return this.stepOpen(ts, score, direction, rules);
@@ -103,7 +103,11 @@ export class WindowTracker {
     const stays = score >= rules.stayScore;
     if (!s.pending) {
       if (score < rules.openScore) return [];
-      s.pending = { start: ts, points: 1, peakScore: score, direction };
+      // A score resting on a sustained departure has already seen its points since then.
+      s.pending =
+        sustainedSince !== undefined && sustainedSince < ts
+          ? { start: sustainedSince, points: rules.minPoints, peakScore: score, direction }
+          : { start: ts, points: 1, peakScore: score, direction };
     } else if (stays) {
       if (score >= rules.openScore) s.pending.points += 1;
       if (score > s.pending.peakScore) {

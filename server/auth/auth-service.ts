@@ -1,23 +1,25 @@
 import { createHash, hkdfSync } from "node:crypto";
-import bcrypt from "bcryptjs";
 import { ApiTokenVerifier } from "./api-tokens";
 import { serializeCookie } from "./cookies";
 import { csrfProblem } from "./csrf";
-import { bearerToken, type HeaderLookup, parseCookies } from "./headers";
+import { FailedAuthentications, tooManyFailures } from "./failed-authentications";
+import { HASH_QUEUE_FULL, HashQueue } from "./hash-queue";
+import { OffThreadBcrypt } from "./off-thread-bcrypt";
+import { bearerToken, type HeaderLookup, PEER_HEADER, parseCookies } from "./headers";
+import { hostAllowed } from "./host-policy";
 import { LOCAL_EDITOR, type Principal } from "./principal";
 import { proxyIdentity } from "./proxy-identity";
 import { RateLimiter } from "./rate-limiter";
+import { MemoryRevocations, type SessionRevocations } from "./session-revocations";
 import { CSRF_COOKIE, csrfToken, SESSION_COOKIE, sameSecret, signSession, verifySession } from "./session-cookie";
 import type { AuthSettings } from "./settings";
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    auth: AuthService;
-  }
-}
 
-/** Why a request has no principal: nothing presented, or something presented and refused. */
-export type Authentication = { principal: Principal } | { principal: null; reason: string };
+/**
+ * Why a request has no principal: nothing presented, or something presented and refused;
+ * `retryAfterMs` when it was refused for a limit rather than for the credential (answered 429 with Retry-After).
+ */
+export type Authentication = { principal: Principal } | { principal: null; reason: string; retryAfterMs?: number };
 
 /** Derives the session HMAC key from the process's secret key (so it survives restarts without new settings). */
 export function deriveSessionKey(secretKey: Buffer): Buffer {
@@ -36,9 +38,14 @@ function sha256(text: string): Buffer {
 export class AuthService {
   readonly mode: AuthSettings["mode"];
   readonly loginLimiter: RateLimiter;
+  /** Failed sign-ins and API tokens, per account and per address (LOOPSCOPE_AUTH_FAILURE_LIMIT). */
+  readonly failures: FailedAuthentications;
+  /** One bcrypt check at a time, for tokens and the password hash alike, on a worker thread. */
+  private readonly hashes = new HashQueue();
+  private readonly bcrypt = new OffThreadBcrypt();
   readonly maxBodyBytes: number;
   private readonly tokens: ApiTokenVerifier;
-  private readonly revoked = new Map<string, number>();
+  private revocations: SessionRevocations;
 
   constructor(
     private readonly settings: AuthSettings,
@@ -47,7 +54,9 @@ export class AuthService {
   ) {
     this.mode = settings.mode;
     this.maxBodyBytes = settings.maxBodyBytes;
-    this.tokens = new ApiTokenVerifier(settings.apiTokens, now);
+    this.revocations = new MemoryRevocations(now);
+    this.failures = new FailedAuthentications(settings.authFailureLimitPerMinute, now);
+    this.tokens = new ApiTokenVerifier(settings.apiTokens, now, undefined, this.failures, this.hashes, this.bcrypt);
     this.loginLimiter = new RateLimiter(settings.loginRateLimitPerMinute, 60_000, now);
     if (settings.mode !== "none" && !key) throw new Error("an authentication mode needs a session key");
   }
@@ -60,6 +69,16 @@ export class AuthService {
     return this.mode === "password" && this.settings.admin !== undefined;
   }
 
+  /** The request gate's per-client limits. */
+  get limits(): Pick<AuthSettings, "maxTrpcBatch" | "maxConcurrentPerClient"> {
+    return { maxTrpcBatch: this.settings.maxTrpcBatch, maxConcurrentPerClient: this.settings.maxConcurrentPerClient };
+  }
+
+  /** bcrypt compares run so far (tokens and password): what failed authentications have cost. */
+  get credentialChecks(): number {
+    return this.bcrypt.checks;
+  }
+
   get proxySettings(): AuthSettings["proxy"] {
     return this.settings.proxy;
   }
@@ -67,10 +86,7 @@ export class AuthService {
   async authenticate(lookup: HeaderLookup): Promise<Authentication> {
     if (this.mode === "none") return { principal: LOCAL_EDITOR };
     const bearer = bearerToken(lookup);
-    if (bearer !== undefined) {
-      const principal = await this.tokens.verify(bearer);
-      return principal ? { principal } : { principal: null, reason: "invalid API token" };
-    }
+    if (bearer !== undefined) return this.tokens.check(bearer, lookup(PEER_HEADER));
     if (this.mode === "proxy") {
       const identity = proxyIdentity(lookup, this.settings.proxy);
       if (identity.kind === "ok") return { principal: identity.principal };
@@ -81,25 +97,45 @@ export class AuthService {
     if (cookie === undefined) return { principal: null, reason: "not signed in" };
     const check = verifySession(this.requireKey(), cookie, this.now());
     if (!check.ok) return { principal: null, reason: check.reason === "expired" ? "session expired" : "invalid session" };
-    if (this.revoked.has(check.payload.sid)) return { principal: null, reason: "signed out" };
+    if (await this.revocations.isRevoked(check.payload.sid)) return { principal: null, reason: "signed out" };
     const { sub, role, sid } = check.payload;
     return { principal: { name: sub, role, via: "session", csrfSubject: `session:${sid}`, sessionId: sid } };
   }
 
   /** The reason a state-changing request of `principal` is refused as cross-site, or null. */
   mutationProblem(lookup: HeaderLookup, principal: Principal): string | null {
-    return csrfProblem(lookup, principal, this.key, this.settings.allowedOrigins);
+    return csrfProblem(lookup, principal, this.key, this.settings.allowedOrigins, this.settings.hosts);
   }
 
-  /** Checks the admin credentials; on success returns the principal and the Set-Cookie values. */
-  async login(user: string, password: string, secure: boolean): Promise<{ principal: Principal; cookies: string[] } | null> {
+  /** Whether a request's Host header names this Loopscope (DNS-rebinding defence); checked before anything else. */
+  hostAllowed(hostHeader: string | undefined): boolean {
+    return hostAllowed(this.settings.hosts, hostHeader);
+  }
+
+  /**
+   * Checks the admin credentials from client `address`; on success returns the principal and
+   * the Set-Cookie values. Past the failure limit of the account or the address it refuses
+   * without checking (`refused`, with when to retry).
+   */
+  async login(user: string, password: string, secure: boolean, address?: string): Promise<{ principal: Principal; cookies: string[] } | { refused: string; retryAfterMs: number } | null> {
     const admin = this.settings.admin;
     if (this.mode !== "password" || !admin) return null;
+    const account = `user:${user.toLowerCase().slice(0, 64)}`;
+    const refusal = this.failures.admit(account, address);
+    if (refusal) return { refused: tooManyFailures(refusal), retryAfterMs: refusal.retryAfterMs };
     const userOk = sameSecret(user, admin.user);
-    const passwordOk = admin.passwordHash
-      ? await bcrypt.compare(password, admin.passwordHash)
-      : admin.password !== undefined && sha256(password).equals(sha256(admin.password));
+    let passwordOk = admin.password !== undefined && sha256(password).equals(sha256(admin.password));
+    if (admin.passwordHash) {
+      const hash = admin.passwordHash;
+      const matched = await this.hashes.run(() => this.bcrypt.compare(password, hash))?.catch(() => undefined);
+      if (matched === undefined) {
+        this.failures.succeeded(account, address);
+        return { refused: HASH_QUEUE_FULL, retryAfterMs: 1_000 };
+      }
+      passwordOk = matched;
+    }
     if (!userOk || !passwordOk) return null;
+    this.failures.succeeded(account, address);
     const { value, payload } = signSession(this.requireKey(), { sub: admin.user, role: "editor" }, this.now(), this.settings.sessionTtlMs);
     const principal: Principal = { name: admin.user, role: "editor", via: "session", csrfSubject: `session:${payload.sid}`, sessionId: payload.sid };
     const maxAge = this.settings.sessionTtlMs / 1000;
@@ -112,13 +148,17 @@ export class AuthService {
     };
   }
 
+  /**
+   * Where sign-outs are kept: in memory until the database is up, then PostgreSQL (shared by
+   * replicas, kept across restarts), set once by the wiring.
+   */
+  keepSignOutsIn(store: SessionRevocations): void {
+    this.revocations = store;
+  }
+
   /** Revokes the session of `principal` (until it would have expired) and returns cookie-clearing values. */
-  logout(principal: Principal | null, secure: boolean): string[] {
-    if (principal?.sessionId) {
-      const now = this.now();
-      for (const [sid, until] of this.revoked) if (until <= now) this.revoked.delete(sid);
-      this.revoked.set(principal.sessionId, now + this.settings.sessionTtlMs);
-    }
+  async logout(principal: Principal | null, secure: boolean): Promise<string[]> {
+    if (principal?.sessionId) await this.revocations.revoke(principal.sessionId, this.now() + this.settings.sessionTtlMs);
     return [
       serializeCookie(SESSION_COOKIE, "", { maxAgeSeconds: 0, httpOnly: true, sameSite: "Lax", secure }),
       serializeCookie(CSRF_COOKIE, "", { maxAgeSeconds: 0, httpOnly: false, sameSite: "Strict", secure }),

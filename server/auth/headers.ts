@@ -3,6 +3,12 @@ import type { IncomingHttpHeaders } from "node:http";
 /** Reads one request header (lower-case name); the first value when repeated. */
 export type HeaderLookup = (name: string) => string | undefined;
 
+/**
+ * The client's address as the request gate saw it (the socket's peer), passed on to Next's
+ * route handlers, which have no socket. The gate overwrites whatever a client sends.
+ */
+export const PEER_HEADER = "x-loopscope-peer";
+
 export function webHeaders(headers: Pick<Headers, "get">): HeaderLookup {
   return (name) => headers.get(name) ?? undefined;
 }

@@ -1,5 +1,4 @@
 import { loadSecretKey } from "../secrets/key";
-import { provideService } from "../service-registry";
 import { AuthService, deriveSessionKey } from "./auth-service";
 import { type AuthConfig, type AuthSettings, loadAuthSettings } from "./settings";
 
@@ -20,9 +19,7 @@ export function createAuthService(settings: AuthSettings, config: { LOOPSCOPE_SE
   return new AuthService(settings, key);
 }
 
-/** Validates the authentication settings (ConfigError → exit 2), creates the service and provides it as `auth`. */
+/** Validates the authentication settings (ConfigError → exit 2) and creates the service. */
 export function startAuth(config: AuthConfig & { LOOPSCOPE_SECRET_KEY?: string; dataDir: string }): AuthService {
-  const auth = createAuthService(loadAuthSettings(config), config);
-  provideService("auth", auth);
-  return auth;
+  return createAuthService(loadAuthSettings(config), config);
 }

@@ -26,6 +26,19 @@ export class RateLimiter {
     return { allowed: true };
   }
 
+  /** Whether `key` is at its limit now, without recording an attempt. */
+  check(key: string): { allowed: true } | { allowed: false; retryAfterMs: number } {
+    const now = this.now();
+    const recent = (this.attempts.get(key) ?? []).filter((t) => now - t < this.windowMs);
+    return recent.length >= this.limit ? { allowed: false, retryAfterMs: Math.max(1, recent[0] + this.windowMs - now) } : { allowed: true };
+  }
+
+  /** Takes back the latest attempt of `key` (it turned out not to count). */
+  untake(key: string): void {
+    const times = this.attempts.get(key);
+    if (times && times.length > 0) times.pop();
+  }
+
   /** Forgets the attempts of `key`. */
   reset(key: string): void {
     this.attempts.delete(key);

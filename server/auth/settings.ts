@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { ConfigError, type LoopscopeConfig } from "../config";
 import { type ApiTokenEntry, isBcryptHash, parseApiTokens } from "./api-tokens";
+import { type HostPolicy, parseHostPolicy } from "./host-policy";
 import type { ProxySettings } from "./proxy-identity";
 
 /** The validated authentication settings of this process (from LOOPSCOPE_AUTH and friends). */
@@ -13,12 +14,20 @@ export interface AuthSettings {
   sessionKeyHex?: string;
   sessionTtlMs: number;
   loginRateLimitPerMinute: number;
+  /** Failed authentications per minute per account and per address before attempts are refused unchecked. */
+  authFailureLimitPerMinute: number;
+  /** Procedures in one tRPC batch request at most. */
+  maxTrpcBatch: number;
+  /** Requests in flight per client address at most (0 = no limit). */
+  maxConcurrentPerClient: number;
   proxy: ProxySettings;
   metricsToken?: string;
   healthToken?: string;
   maxBodyBytes: number;
   /** Origins a browser may send mutations from besides the request's own host (LOOPSCOPE_PUBLIC_URL). */
   allowedOrigins: string[];
+  /** Host headers served (LOOPSCOPE_ALLOWED_HOSTS, LOOPSCOPE_PUBLIC_URL, loopback names, IP literals). */
+  hosts: HostPolicy;
 }
 
 export type AuthConfig = Pick<
@@ -32,6 +41,9 @@ export type AuthConfig = Pick<
   | "LOOPSCOPE_SESSION_KEY"
   | "LOOPSCOPE_SESSION_TTL"
   | "LOOPSCOPE_LOGIN_RATE_LIMIT"
+  | "LOOPSCOPE_AUTH_FAILURE_LIMIT"
+  | "LOOPSCOPE_TRPC_MAX_BATCH"
+  | "LOOPSCOPE_MAX_CONCURRENT_REQUESTS"
   | "LOOPSCOPE_AUTH_PROXY_USER_HEADERS"
   | "LOOPSCOPE_AUTH_PROXY_GROUPS_HEADER"
   | "LOOPSCOPE_AUTH_PROXY_EDITOR_GROUPS"
@@ -41,6 +53,7 @@ export type AuthConfig = Pick<
   | "LOOPSCOPE_HEALTH_TOKEN"
   | "LOOPSCOPE_MAX_BODY_BYTES"
   | "LOOPSCOPE_PUBLIC_URL"
+  | "LOOPSCOPE_ALLOWED_HOSTS"
 >;
 
 /** 127.0.0.0/8, ::1 and `localhost`; 0.0.0.0 and :: (all interfaces) are not loopback. */
@@ -104,6 +117,8 @@ export function loadAuthSettings(config: AuthConfig): AuthSettings {
     const ok = bits === undefined ? isIP(base) !== 0 : isIP(base) === 4 && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
     if (!ok) problems.push(`LOOPSCOPE_AUTH_PROXY_TRUSTED entry "${peer}" is invalid: expected an IP address or an IPv4 CIDR such as 10.0.0.0/8`);
   }
+  const hosts = parseHostPolicy(config.LOOPSCOPE_ALLOWED_HOSTS, config.LOOPSCOPE_PUBLIC_URL);
+  problems.push(...hosts.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -113,6 +128,9 @@ export function loadAuthSettings(config: AuthConfig): AuthSettings {
     sessionKeyHex: sessionKey,
     sessionTtlMs: config.LOOPSCOPE_SESSION_TTL,
     loginRateLimitPerMinute: config.LOOPSCOPE_LOGIN_RATE_LIMIT,
+    authFailureLimitPerMinute: config.LOOPSCOPE_AUTH_FAILURE_LIMIT,
+    maxTrpcBatch: config.LOOPSCOPE_TRPC_MAX_BATCH,
+    maxConcurrentPerClient: config.LOOPSCOPE_MAX_CONCURRENT_REQUESTS,
     proxy: {
       userHeaders,
       groupsHeader,
@@ -124,5 +142,6 @@ export function loadAuthSettings(config: AuthConfig): AuthSettings {
     healthToken: config.LOOPSCOPE_HEALTH_TOKEN || undefined,
     maxBodyBytes: config.LOOPSCOPE_MAX_BODY_BYTES,
     allowedOrigins: config.LOOPSCOPE_PUBLIC_URL ? [new URL(config.LOOPSCOPE_PUBLIC_URL).origin] : [],
+    hosts: hosts.policy,
   };
 }

@@ -43,8 +43,8 @@ export function isSecureRequest(req: IncomingMessage): boolean {
 
 /**
  * /api/auth/login (POST, JSON or form: username, password, next), /api/auth/logout (POST) and
- * /api/auth/session (GET: mode and who is signed in). Login is rate limited per client address
- * and refused from other origins.
+ * /api/auth/session (GET: mode and who is signed in). Login is rate limited per client address,
+ * failed sign-ins per account and per address, and refused from other origins.
  */
 export async function handleAuthRoute(req: IncomingMessage, res: ServerResponse, path: string, auth: AuthService): Promise<void> {
   const lookup = nodeHeaders(req.headers);
@@ -66,7 +66,7 @@ export async function handleAuthRoute(req: IncomingMessage, res: ServerResponse,
   }
   if (path === "/api/auth/logout") {
     const { principal } = await auth.authenticate(lookup);
-    const cookies = auth.logout(principal, secure);
+    const cookies = await auth.logout(principal, secure);
     const form = (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
     if (form) redirect(res, "/login?signedOut=1", { "Set-Cookie": cookies });
     else sendJson(res, 200, { ok: true }, { "Set-Cookie": cookies });
@@ -91,7 +91,13 @@ export async function handleAuthRoute(req: IncomingMessage, res: ServerResponse,
     sendJson(res, 413, { error: "Request body too large." });
     return;
   }
-  const result = await auth.login(credentials.username, credentials.password, secure);
+  const result = await auth.login(credentials.username, credentials.password, secure, client);
+  if (result && "refused" in result) {
+    const seconds = Math.ceil(result.retryAfterMs / 1000);
+    if (credentials.form) redirect(res, `/login?error=limited&next=${encodeURIComponent(credentials.next)}`, { "Retry-After": String(seconds) });
+    else sendJson(res, 429, { error: `Refused: ${result.refused}.`, retryAfterSeconds: seconds }, { "Retry-After": String(seconds) });
+    return;
+  }
   if (!result) {
     if (credentials.form) redirect(res, `/login?error=1&next=${encodeURIComponent(credentials.next)}`);
     else sendJson(res, 401, { error: "Wrong user name or password." });

@@ -24,6 +24,9 @@ export class ElectorCore {
   private observed: (VersionedLease & { observedAt: number }) | undefined;
   private leading = false;
   private lastRenewAt = 0;
+  /** The holder this replica is writing over (set by `decide`, kept by `succeeded` when leadership starts). */
+  private overwriting: string | undefined;
+  private previous: string | undefined;
 
   constructor(
     readonly identity: string,
@@ -43,6 +46,15 @@ export class ElectorCore {
     return this.observed?.record;
   }
 
+  /**
+   * The other replica whose unreleased lease this one took over when its leadership
+   * started (it expired: that replica died or lost its connection), else undefined —
+   * also when the lease was released (a clean stop), new, or held by this identity.
+   */
+  get takenOverFrom(): string | undefined {
+    return this.previous;
+  }
+
   /** When the last successful write (create or renewal) was attempted. */
   get lastRenewedAt(): number {
     return this.lastRenewAt;
@@ -59,6 +71,7 @@ export class ElectorCore {
 
   /** What to write, given the lease as just read (undefined: it does not exist). */
   decide(current: VersionedLease | undefined, now: number): Decision {
+    this.overwriting = undefined;
     if (!current) return { kind: "create", record: this.fresh(now, 0) };
     if (!this.observed || !sameRecord(this.observed.record, current.record) || this.observed.version !== current.version) {
       this.observed = { ...current, observedAt: now };
@@ -69,6 +82,7 @@ export class ElectorCore {
       return { kind: "held", holder: record.holderIdentity, expiresAt };
     }
     if (record.holderIdentity === this.identity) return { kind: "update", record: this.renewed(record, now), version: current.version };
+    this.overwriting = record.holderIdentity || undefined;
     return { kind: "update", record: this.fresh(now, record.leaseTransitions + 1), version: current.version };
   }
 
@@ -76,8 +90,11 @@ export class ElectorCore {
   succeeded(written: VersionedLease, attemptAt: number): Transition {
     this.observed = { ...written, observedAt: attemptAt };
     this.lastRenewAt = attemptAt;
+    const overwritten = this.overwriting;
+    this.overwriting = undefined;
     if (this.leading) return undefined;
     this.leading = true;
+    this.previous = overwritten;
     return "started";
   }
 

@@ -21,6 +21,11 @@ export interface LeadershipView {
 
 export interface LeaderCallbacks {
   onStartedLeading(): void;
+  /**
+   * Leadership started by taking over the unreleased, expired lease of `previousHolder`
+   * (called after `onStartedLeading`; `at`: epoch ms of the winning attempt).
+   */
+  onTakeover?(previousHolder: string, at: number): void;
   /** May return a promise: `stop()` waits for it before releasing the lease. */
   onStoppedLeading(): void | Promise<void>;
 }
@@ -255,6 +260,11 @@ export class LeaderElector {
       this.options.metrics?.setLeader(this.options.name, true);
       this.log.info("became the leader");
       this.options.onStartedLeading();
+      const previous = this.core.takenOverFrom;
+      if (previous !== undefined) {
+        this.log.info({ previous }, "took over an expired lease");
+        this.options.onTakeover?.(previous, this.core.lastRenewedAt);
+      }
     } else if (transition === "stopped") {
       void this.stoppedLeading();
     }

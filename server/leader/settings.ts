@@ -38,6 +38,26 @@ function inClusterNamespace(dir: string): string | undefined {
   }
 }
 
+/** This replica's identity: LOOPSCOPE_REPLICA_ID, else POD_NAME, else hostname-pid. */
+export function replicaIdentity(
+  config: Pick<LeaderConfig, "LOOPSCOPE_REPLICA_ID" | "POD_NAME">,
+  options: { hostname?: string; pid?: number } = {},
+): string {
+  return config.LOOPSCOPE_REPLICA_ID ?? config.POD_NAME ?? `${options.hostname ?? os.hostname()}-${options.pid ?? process.pid}`;
+}
+
+/** The lease timings of the configuration, checked as client-go checks them. */
+export function leaseTimings(config: Pick<LeaderConfig, "LOOPSCOPE_LEASE_DURATION" | "LOOPSCOPE_LEASE_RENEW_DEADLINE" | "LOOPSCOPE_LEASE_RETRY_PERIOD">): ElectionTimings {
+  const timings: ElectionTimings = {
+    leaseDurationMs: config.LOOPSCOPE_LEASE_DURATION,
+    renewDeadlineMs: config.LOOPSCOPE_LEASE_RENEW_DEADLINE,
+    retryPeriodMs: config.LOOPSCOPE_LEASE_RETRY_PERIOD,
+  };
+  const problem = timingsProblem(timings);
+  if (problem) throw new LeaderElectionConfigError(`Invalid lease timings (LOOPSCOPE_LEASE_DURATION, LOOPSCOPE_LEASE_RENEW_DEADLINE, LOOPSCOPE_LEASE_RETRY_PERIOD): ${problem}.`);
+  return timings;
+}
+
 /**
  * Decides whether this process takes part in leader election, and with which lease
  * and identity. `auto` means on when running in a cluster (in-cluster credentials),
@@ -67,6 +87,5 @@ export function leaderSettings(
   const problem = timingsProblem(timings);
   if (problem) throw new LeaderElectionConfigError(`Invalid leader-election timings (LOOPSCOPE_LEASE_DURATION, LOOPSCOPE_LEASE_RENEW_DEADLINE, LOOPSCOPE_LEASE_RETRY_PERIOD): ${problem}.`);
   const namespace = config.LOOPSCOPE_LEASE_NAMESPACE ?? inClusterNamespace(options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR) ?? "default";
-  const identity = config.LOOPSCOPE_REPLICA_ID ?? config.POD_NAME ?? `${options.hostname ?? os.hostname()}-${options.pid ?? process.pid}`;
-  return { enabled: true, cluster, name: config.LOOPSCOPE_LEASE_NAME, namespace, identity, timings };
+  return { enabled: true, cluster, name: config.LOOPSCOPE_LEASE_NAME, namespace, identity: replicaIdentity(config, options), timings };
 }

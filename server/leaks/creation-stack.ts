@@ -1,5 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SourceMapResolver } from "./source-maps";
 
 /**
  * Creation stacks of tracked resources. Capture is V8's lazy `captureStackTrace`:
@@ -8,9 +9,9 @@ import { fileURLToPath } from "node:url";
  * formatting.
  */
 
-/** An uninspected stack capture; `stack` formats on first read. */
+/** An uninspected stack capture; `stack` formats on first read (see readCreationStack). */
 export interface CreationStack {
-  readonly stack?: string;
+  readonly stack?: unknown;
 }
 
 /** One frame of the project's own code. */
@@ -41,6 +42,56 @@ export function captureCreationStack(skip: StackAnchor): CreationStack {
   Error.captureStackTrace(holder, skip);
   Error.stackTraceLimit = limit;
   return holder;
+}
+
+type PrepareStackTrace = (error: Error, sites: NodeJS.CallSite[]) => unknown;
+
+/**
+ * Formats a capture (once: V8 keeps the text) with every frame at its original
+ * position. V8 formats a lazy capture with whatever `Error.prepareStackTrace` is
+ * installed when `.stack` is first read, and Next's server installs one that applies no
+ * source maps, so frames of tsx-compiled code would read `file.ts:1:7207`. Here the
+ * call sites' generated positions are mapped through `resolver`; a frame it cannot map
+ * is formatted by the installed formatter (which may map it its own way, as vitest's
+ * does), else as V8 prints it.
+ */
+export function readCreationStack(capture: CreationStack, resolver: SourceMapResolver | undefined): string {
+  const previous = Error.prepareStackTrace as PrepareStackTrace | undefined;
+  const mapped: PrepareStackTrace = (error, sites) => ["Error", ...sites.map((site) => `    at ${formatSite(error, site, resolver, previous)}`)].join("\n");
+  Error.prepareStackTrace = mapped as typeof Error.prepareStackTrace;
+  try {
+    const text = capture.stack;
+    return typeof text === "string" ? text : "";
+  } finally {
+    Error.prepareStackTrace = previous as typeof Error.prepareStackTrace;
+  }
+}
+
+function formatSite(error: Error, site: NodeJS.CallSite, resolver: SourceMapResolver | undefined, previous: PrepareStackTrace | undefined): string {
+  let text: string;
+  try {
+    text = site.toString();
+  } catch {
+    return "<anonymous>";
+  }
+  const file = site.getFileName() ?? site.getScriptNameOrSourceURL();
+  const line = site.getLineNumber();
+  const column = site.getColumnNumber();
+  if (!file || line === null || column === null || file.startsWith("node:")) return text;
+  const original = resolver?.resolve(file, line, column);
+  const generated = `${file}:${line}:${column}`;
+  const at = text.lastIndexOf(generated);
+  if (original && at >= 0) return `${text.slice(0, at)}${original.file}:${original.line}:${original.column}${text.slice(at + generated.length)}`;
+  if (previous) {
+    try {
+      const formatted = previous(error, [site]);
+      const frame = typeof formatted === "string" ? formatted.split("\n").find((l) => l.trimStart().startsWith("at ")) : undefined;
+      if (frame) return frame.trim().slice(3);
+    } catch {
+      // the installed formatter failed on a lone site: V8's own text below
+    }
+  }
+  return text;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { StackFrame } from "./creation-stack";
-import { theilSenSlope } from "./leak-trend";
+import { growthWindowsFor, type SustainedGrowthOptions, sustainedGrowth, theilSenSlope, type TrendPoint } from "./leak-trend";
 import type { TrackedType } from "./resource-types";
 import { Ring } from "./ring";
 
@@ -32,8 +32,10 @@ export interface GroupPoint {
 }
 
 export interface LeakGroupsOptions {
-  /** Consecutive growing samples needed before a group is a suspect (default 3). */
-  growthSamples?: number;
+  /** The trend test's windows (default: growthWindowsFor a 5 s sampling period). */
+  growth?: Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">;
+  /** Windows for groups of one type observed less often than every sample (e.g. PROMISE in deep mode). */
+  growthByType?: Partial<Record<TrackedType, Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">>>;
   /** Count history kept per group (default 720: an hour at the default 5 s sampling). */
   historyCapacity?: number;
   /** Groups kept at most; observations of further new groups are counted and skipped (default 1000). */
@@ -44,6 +46,8 @@ export interface LeakGroupsOptions {
 
 const MAX_SAMPLE_KEYS = 10;
 const MAX_CONTROLLERS = 50;
+/** Points a growth run keeps at most (the longest window at the sampling period, normally far fewer). */
+const MAX_RUN_POINTS = 2_000;
 /** Points of history the growth rate is estimated over. */
 const RATE_WINDOW = 60;
 
@@ -52,25 +56,33 @@ export function groupId(key: string): string {
 }
 
 /**
- * The growth rule for one count series: the run of growing samples increases when a
- * sample is higher than the previous one, is kept on an equal sample (a leak slower
- * than the sampling rate is still a leak), and is reset by any decrease (normal churn
- * goes up and down). The series is growing once the run reaches `threshold`.
+ * The growth rule for one count series: the shared trend test (`sustainedGrowth`) over
+ * the series' recent history. Normal churn goes up and down, a warmed-up pool stays
+ * flat, a stopped leak stays flat: none of them is growing.
  */
 export class GrowthRun {
   count = 0;
-  streak = 0;
+  /** Points within the longest window (and at most MAX_RUN_POINTS), oldest first. */
+  private points: TrendPoint[] = [];
+  private verdict = false;
+  private readonly spanMs: number;
 
-  constructor(readonly threshold: number) {}
+  constructor(readonly growth: Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">) {
+    this.spanMs = Math.max(...growth.windowsMs, growth.recentMs);
+  }
 
-  update(count: number): void {
-    if (count > this.count) this.streak += 1;
-    else if (count < this.count) this.streak = 0;
+  update(t: number, count: number): void {
     this.count = count;
+    this.points.push({ t, value: count });
+    let drop = 0;
+    // Keep one point at or before the span's start: the recency check compares with it.
+    while (drop < this.points.length - 1 && (this.points[drop + 1].t <= t - this.spanMs || this.points.length - drop > MAX_RUN_POINTS)) drop += 1;
+    if (drop > 0) this.points = this.points.slice(drop);
+    this.verdict = count > 0 && sustainedGrowth(this.points, t, this.growth).growing;
   }
 
   get growing(): boolean {
-    return this.count > 0 && this.streak >= this.threshold;
+    return this.verdict;
   }
 }
 
@@ -91,11 +103,11 @@ export class LeakGroup {
     readonly descriptor: GroupDescriptor,
     readonly firstSeen: number,
     historyCapacity: number,
-    growthSamples: number,
+    growth: Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">,
   ) {
     this.lastSeen = firstSeen;
     this.history = new Ring(historyCapacity);
-    this.run = new GrowthRun(growthSamples);
+    this.run = new GrowthRun(growth);
   }
 
   /** Live overdue members at the last sample. */
@@ -103,11 +115,7 @@ export class LeakGroup {
     return this.run.count;
   }
 
-  get streak(): number {
-    return this.run.streak;
-  }
-
-  /** Kept growing across at least `growthSamples` consecutive samples and still has members. */
+  /** In sustained growth by the trend test, and still has members. */
   get growing(): boolean {
     return this.run.growing;
   }
@@ -120,7 +128,7 @@ export class LeakGroup {
 
   update(now: number, observation: GroupObservation | undefined): void {
     const count = observation?.count ?? 0;
-    this.run.update(count);
+    this.run.update(now, count);
     this.maxCount = Math.max(this.maxCount, count);
     this.history.push({ t: now, count });
     if (this.growing) this.growingSince ??= now;
@@ -144,7 +152,8 @@ export class LeakGroup {
 export class LeakGroups {
   private readonly byKey = new Map<string, LeakGroup>();
   private readonly byId = new Map<string, LeakGroup>();
-  private readonly growthSamples: number;
+  private readonly growth: Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">;
+  private readonly growthByType: Partial<Record<TrackedType, Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">>>;
   private readonly historyCapacity: number;
   private readonly maxGroups: number;
   private readonly retentionMs: number;
@@ -152,7 +161,8 @@ export class LeakGroups {
   skippedGroups = 0;
 
   constructor(options: LeakGroupsOptions = {}) {
-    this.growthSamples = options.growthSamples ?? 3;
+    this.growth = options.growth ?? growthWindowsFor(5_000);
+    this.growthByType = options.growthByType ?? {};
     this.historyCapacity = options.historyCapacity ?? 720;
     this.maxGroups = options.maxGroups ?? 1_000;
     this.retentionMs = options.retentionMs ?? 600_000;
@@ -166,7 +176,7 @@ export class LeakGroups {
         this.skippedGroups += 1;
         continue;
       }
-      const group = new LeakGroup({ ...observation.descriptor, id: groupId(key) }, now, this.historyCapacity, this.growthSamples);
+      const group = new LeakGroup({ ...observation.descriptor, id: groupId(key) }, now, this.historyCapacity, this.growthByType[observation.descriptor.type] ?? this.growth);
       this.byKey.set(key, group);
       this.byId.set(group.descriptor.id, group);
     }
@@ -208,14 +218,14 @@ export class LeakGroups {
 export class LeakingControllers {
   private readonly runs = new Map<string, GrowthRun>();
 
-  constructor(private readonly growthSamples: number) {}
+  constructor(private readonly growth: Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">) {}
 
-  observe(leakingReconciles: ReadonlyMap<string, number>): void {
+  observe(now: number, leakingReconciles: ReadonlyMap<string, number>): void {
     for (const controller of leakingReconciles.keys()) {
-      if (!this.runs.has(controller)) this.runs.set(controller, new GrowthRun(this.growthSamples));
+      if (!this.runs.has(controller)) this.runs.set(controller, new GrowthRun(this.growth));
     }
     for (const [controller, run] of this.runs) {
-      run.update(leakingReconciles.get(controller) ?? 0);
+      run.update(now, leakingReconciles.get(controller) ?? 0);
       if (run.count === 0) this.runs.delete(controller);
     }
   }

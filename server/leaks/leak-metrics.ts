@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 export const METRIC_NAMES = {
   activeResources: "loopscope_active_resources",
   suspects: "loopscope_leak_suspects",
+  leaked: "loopscope_leaked_resources",
   dropped: "loopscope_leak_tracker_dropped_total",
   tracked: "loopscope_leak_tracked_resources",
 } as const;
@@ -21,6 +22,7 @@ export interface SuspectCount {
 export class LeakMetrics {
   private readonly activeResources: Gauge<"type">;
   private readonly suspects: Gauge<"controller" | "type">;
+  private readonly leaked: Gauge<"controller" | "type">;
   private readonly dropped: Counter;
   private readonly tracked: Gauge;
   private droppedReported = 0;
@@ -36,6 +38,12 @@ export class LeakMetrics {
     this.suspects = new Gauge({
       name: METRIC_NAMES.suspects,
       help: "Live resources in leak-suspect groups (still alive a grace period after the reconcile that created them settled, and growing), by controller and type.",
+      labelNames: ["controller", "type"],
+      registers: [registry],
+    });
+    this.leaked = new Gauge({
+      name: METRIC_NAMES.leaked,
+      help: "Live resources still alive a grace period after the reconcile that created them settled, suspect or not, by controller and type: the series the leak-growth alert runs its trend test on.",
       labelNames: ["controller", "type"],
       registers: [registry],
     });
@@ -59,6 +67,11 @@ export class LeakMetrics {
   setSuspects(rows: readonly SuspectCount[]): void {
     this.suspects.reset();
     for (const row of rows) this.suspects.inc({ controller: row.controller, type: row.type }, row.count);
+  }
+
+  setLeaked(rows: readonly SuspectCount[]): void {
+    this.leaked.reset();
+    for (const row of rows) this.leaked.inc({ controller: row.controller, type: row.type }, row.count);
   }
 
   /** Reports the table's cumulative drop count (the counter only moves forward). */

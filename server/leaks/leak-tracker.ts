@@ -1,24 +1,24 @@
 import type { Registry } from "prom-client";
-import type { LoopscopeConfig } from "../config";
 import type { BackgroundService } from "../lifecycle/service-set";
 import { log } from "../log";
 import { metricsRegistry } from "../metrics/registry";
 import type { ReconcileContext } from "../runtime/context";
 import { ActiveResourceHistory, type ResourceCountPoint } from "./active-resource-history";
 import { formatFrames } from "./creation-stack";
-import { collectGarbage } from "./garbage-collection";
+import { FullCollections } from "./full-collections";
 import { type GroupSnapshot, GroupSnapshots } from "./group-snapshots";
 import { type LeakDiffEntry, type LeakGroupDetail, type LeakGroupSummary, suspectReason, summarizeGroup } from "./group-summary";
 import { installInterception } from "./interception/install";
 import { type LeakGroup, LeakGroups, LeakingControllers } from "./leak-groups";
 import { LeakMetrics, type SuspectCount } from "./leak-metrics";
-import { leakTrend } from "./leak-trend";
+import { growthWindowsFor, leakTrend, type SustainedGrowthOptions } from "./leak-trend";
 import { observeOverdue } from "./overdue-resources";
 import { PromiseTracking } from "./promise-tracking";
 import { reconcileSettled, runReconcile } from "./reconcile-settlement";
 import { ResourceRecorder } from "./resource-recorder";
 import { ResourceTable } from "./resource-table";
 import { TRACKER_ONLY_TYPES } from "./resource-types";
+import { SourceMapResolver } from "./source-maps";
 
 export type { LeakDiffEntry, LeakGroupDetail, LeakGroupSummary } from "./group-summary";
 
@@ -44,8 +44,11 @@ export interface LeakTrackerOptions {
   countIntervalMs?: number;
   /** Suspect sampling period (default 5 s). */
   sampleIntervalMs?: number;
-  /** Consecutive growing samples before a group is a suspect (default 3). */
-  growthSamples?: number;
+  /**
+   * The trend test's windows and recency span (ms); default growthWindowsFor(sampleIntervalMs):
+   * 1, 5 and 15 minutes and 1 minute at the default 5 s sampling.
+   */
+  growth?: Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">;
   /** Diff snapshot period (default 1 min) and how many are kept (default 1440). */
   snapshotIntervalMs?: number;
   snapshotCapacity?: number;
@@ -56,7 +59,7 @@ export interface LeakTrackerOptions {
   projectRoot?: string;
   /** Where the metrics go (default the shared metricsRegistry()); null for none. */
   registry?: Registry | null;
-  /** Start in deep mode (promises tracked through async_hooks); default false. */
+  /** Start in deep mode (promises tracked through V8's promise hooks); default false. */
   deepMode?: boolean;
   /**
    * Capture every stack of a controller that has a suspect without a sampled stack,
@@ -64,12 +67,6 @@ export interface LeakTrackerOptions {
    * get their stacks, the rest keep the sampled cost.
    */
   autoCapture?: boolean;
-  /**
-   * Deep mode: pending promises are judged at most this often (default: every sample),
-   * each time right after a full garbage collection, so unreachable never-settling
-   * promises (garbage, not leaks) are not counted.
-   */
-  promiseGcIntervalMs?: number;
   /** The clock, for tests. Settlement times are taken with Date.now(). */
   now?: () => number;
 }
@@ -78,6 +75,8 @@ export interface LeakTrackerStatus {
   installed: boolean;
   running: boolean;
   deepMode: boolean;
+  /** Deep mode: full collections the process ran since promise tracking was switched on (pending promises are judged after one). */
+  fullCollections: number | null;
   fullCaptureUntil: number | null;
   stackSampleRate: number;
   effectiveStackSampleRate: number;
@@ -85,7 +84,9 @@ export interface LeakTrackerStatus {
   autoCaptureControllers: string[];
   graceMs: number;
   sampleIntervalMs: number;
-  growthSamples: number;
+  /** The trend test's windows (ms) and recency span. */
+  growthWindowsMs: number[];
+  growthRecentMs: number;
   tracked: number;
   unattributedTracked: number;
   maxTracked: number;
@@ -98,11 +99,6 @@ export interface LeakTrackerStatus {
   lastSampleAt: number | null;
 }
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    leaks: LeakTracker;
-  }
-}
 
 type Holder = { __loopscopeInstalledLeakTracker?: LeakTracker };
 /**
@@ -112,8 +108,9 @@ type Holder = { __loopscopeInstalledLeakTracker?: LeakTracker };
  *   servers, child processes and file opens, and records only what a reconcile
  *   creates (plus a capped sample of the rest, as "unattributed");
  * - a resource is held against its reconcile only when still alive `graceMs` after
- *   that reconcile settled, and a group only becomes a suspect when it keeps growing
- *   across `growthSamples` consecutive samples;
+ *   that reconcile settled, and a group only becomes a suspect while the trend test
+ *   (`sustainedGrowth`, the one shared with Go goroutine groups and the alerts) says
+ *   it grows;
  * - memory is bounded (table cap, group cap, fixed histories); over-cap resources are
  *   counted, never stored;
  * - `stop()` restores every patched function.
@@ -124,7 +121,7 @@ export class LeakTracker implements BackgroundService {
   readonly graceMs: number;
   readonly sampleIntervalMs: number;
   readonly countIntervalMs: number;
-  readonly growthSamples: number;
+  readonly growth: Pick<SustainedGrowthOptions, "windowsMs" | "recentMs">;
   readonly baseStackSampleRate: number;
 
   private readonly table: ResourceTable;
@@ -135,6 +132,7 @@ export class LeakTracker implements BackgroundService {
   private readonly promises: PromiseTracking;
   private readonly recorder: ResourceRecorder;
   private readonly projectRoot: string;
+  private readonly sourceMaps: SourceMapResolver;
   private readonly registry: Registry | null;
   private readonly now: () => number;
   private readonly autoCapture: boolean;
@@ -148,10 +146,8 @@ export class LeakTracker implements BackgroundService {
   private lastSampleAt: number | undefined;
   private latestSnapshot: GroupSnapshot | undefined;
   private tickFailureLogged = false;
-  /** PROMISE entries at the last sweep (deep mode collects garbage before judging them). */
-  private trackedPromises = 0;
-  private readonly promiseGcIntervalMs: number;
-  private lastPromiseJudgement = Number.NEGATIVE_INFINITY;
+  /** Deep mode: pending promises count once a full collection (the process's own, never forced) could have freed them. */
+  private readonly collections = new FullCollections();
 
   constructor(options: LeakTrackerOptions = {}) {
     this.graceMs = options.graceMs ?? 30_000;
@@ -160,33 +156,23 @@ export class LeakTracker implements BackgroundService {
     this.table = new ResourceTable(maxTracked, options.maxUnattributed ?? Math.max(100, Math.floor(maxTracked / 10)));
     this.countIntervalMs = options.countIntervalMs ?? 1_000;
     this.sampleIntervalMs = options.sampleIntervalMs ?? 5_000;
-    this.growthSamples = options.growthSamples ?? 3;
+    this.growth = options.growth ?? growthWindowsFor(this.sampleIntervalMs);
     this.groups = new LeakGroups({
-      growthSamples: this.growthSamples,
+      growth: this.growth,
       historyCapacity: options.groupHistoryCapacity ?? 720,
       maxGroups: options.maxGroups ?? 1_000,
       retentionMs: Math.max(600_000, this.sampleIntervalMs * 10),
     });
-    this.leakingControllers = new LeakingControllers(this.growthSamples);
+    this.leakingControllers = new LeakingControllers(this.growth);
     this.snapshots = new GroupSnapshots(options.snapshotCapacity ?? 1_440, options.snapshotIntervalMs ?? 60_000);
     this.projectRoot = options.projectRoot ?? process.cwd();
+    this.sourceMaps = new SourceMapResolver(this.projectRoot);
     this.registry = options.registry === undefined ? metricsRegistry() : options.registry;
     this.now = options.now ?? Date.now;
     this.deepModeWanted = options.deepMode ?? false;
     this.autoCapture = options.autoCapture ?? true;
-    this.promiseGcIntervalMs = options.promiseGcIntervalMs ?? this.sampleIntervalMs;
     this.recorder = new ResourceRecorder(this.table, this.graceMs, this.now, this.baseStackSampleRate);
     this.promises = new PromiseTracking(this.recorder.promiseSink);
-  }
-
-  /** A tracker configured from Loopscope's environment (LOOPSCOPE_LEAK_*). */
-  static fromConfig(config: LoopscopeConfig, options: LeakTrackerOptions = {}): LeakTracker {
-    return new LeakTracker({
-      graceMs: config.LOOPSCOPE_LEAK_GRACE,
-      stackSampleRate: config.LOOPSCOPE_LEAK_STACK_SAMPLE_RATE,
-      maxTracked: config.LOOPSCOPE_LEAK_MAX_TRACKED,
-      ...options,
-    });
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────────
@@ -206,17 +192,19 @@ export class LeakTracker implements BackgroundService {
     holder.__loopscopeInstalledLeakTracker = this;
     checkTimerLiveness();
     this.uninstallInterception = installInterception(this.recorder.sink);
-    if (this.deepModeWanted) this.promises.enable();
+    if (this.deepModeWanted) this.enablePromises();
   }
 
   /** Restores every patched function, leaves deep mode, and forgets tracked resources. */
   uninstall(): void {
     this.promises.disable();
+    this.collections.stop();
     this.uninstallInterception?.();
     this.uninstallInterception = undefined;
     const holder = globalThis as Holder;
     if (holder.__loopscopeInstalledLeakTracker === this) holder.__loopscopeInstalledLeakTracker = undefined;
     this.table.clear();
+    this.recorder.clearYoung();
   }
 
   /** Installs, registers the metrics, and samples on its own timers (unref'd). */
@@ -256,13 +244,15 @@ export class LeakTracker implements BackgroundService {
     return this.deepModeWanted;
   }
 
-  /** Switches promise tracking (async_hooks) on or off at run time. */
+  /** Switches promise tracking (V8's promise hooks) on or off at run time. */
   setDeepMode(enabled: boolean): void {
     this.deepModeWanted = enabled;
     if (!this.installed) return;
-    if (enabled) this.promises.enable();
+    if (enabled) this.enablePromises();
     else {
       this.promises.disable();
+      this.collections.stop();
+      this.recorder.clearYoungPromises();
       this.table.deleteWhere((r) => r.type === "PROMISE");
     }
     log.info({ deepMode: enabled }, "leak tracker deep mode switched");
@@ -296,7 +286,6 @@ export class LeakTracker implements BackgroundService {
     const now = this.now();
     if (this.fullCaptureUntil !== undefined && now >= this.fullCaptureUntil) this.setFullCapture(0);
     const trackerCounts = this.recorder.sweep(now);
-    this.trackedPromises = trackerCounts.PROMISE ?? 0;
     const counts: Record<string, number> = {};
     for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
     for (const type of TRACKER_ONLY_TYPES) if (trackerCounts[type]) counts[type] = trackerCounts[type];
@@ -314,33 +303,28 @@ export class LeakTracker implements BackgroundService {
    */
   sample(): void {
     const now = this.now();
-    // Pending promises are only judged right after a full collection (unreachable ones
-    // are garbage, not leaks), which is rate-limited; in between, their groups keep their counts.
-    const judgePromises = now - this.lastPromiseJudgement >= this.promiseGcIntervalMs;
-    if (judgePromises) {
-      this.lastPromiseJudgement = now;
-      if (this.deepModeWanted && this.trackedPromises > 0) collectGarbage();
-    }
-    const { observations, leakingReconciles } = observeOverdue(this.table, now, { graceMs: this.graceMs, projectRoot: this.projectRoot, judgePromises });
-    this.groups.observe(now, observations, judgePromises ? undefined : (d) => d.type === "PROMISE");
-    this.leakingControllers.observe(leakingReconciles);
+    this.recorder.flushYoung();
+    const { observations, leakingReconciles } = observeOverdue(this.table, now, {
+      graceMs: this.graceMs,
+      projectRoot: this.projectRoot,
+      sourceMaps: this.sourceMaps,
+      collections: this.collections,
+    });
+    this.groups.observe(now, observations);
+    this.leakingControllers.observe(now, leakingReconciles);
     const counts = new Map<string, { descriptor: LeakGroup["descriptor"]; count: number }>();
     const suspects = new Map<string, SuspectCount>();
+    const leaked = new Map<string, SuspectCount>();
     for (const group of this.groups.all()) {
       if (group.count > 0) counts.set(group.descriptor.key, { descriptor: group.descriptor, count: group.count });
-      if (!this.reasonFor(group)) continue;
-      for (const [controller, count] of group.controllers) {
-        if (count === 0) continue;
-        const id = `${controller}\u0000${group.descriptor.type}`;
-        const row = suspects.get(id) ?? { controller, type: group.descriptor.type, count: 0 };
-        row.count += count;
-        suspects.set(id, row);
-      }
+      addByController(leaked, group);
+      if (this.reasonFor(group)) addByController(suspects, group);
     }
     this.updateHotControllers();
     this.latestSnapshot = { t: now, counts };
     this.snapshots.offer(this.latestSnapshot);
     this.metrics?.setSuspects([...suspects.values()]);
+    this.metrics?.setLeaked([...leaked.values()]);
     this.lastSampleAt = now;
   }
 
@@ -391,24 +375,32 @@ export class LeakTracker implements BackgroundService {
     };
   }
 
+  /** The registry the tracker's metrics are on (null when it has none). */
+  metricRegistry(): Registry | null {
+    return this.registry;
+  }
+
   /** Active-resource counts since `since` (ms since epoch), oldest first. */
   activeResources(since = 0): ResourceCountPoint[] {
     return this.history.query(since);
   }
 
   status(): LeakTrackerStatus {
+    this.recorder.flushYoung();
     const groups = this.groups.all();
     return {
       installed: this.installed,
       running: this.countTimer !== undefined,
       deepMode: this.deepModeWanted,
+      fullCollections: this.collections.watching ? this.collections.count : null,
       fullCaptureUntil: this.fullCaptureUntil ?? null,
       stackSampleRate: this.baseStackSampleRate,
       effectiveStackSampleRate: this.recorder.captureRate,
       autoCaptureControllers: [...this.recorder.hotControllers],
       graceMs: this.graceMs,
       sampleIntervalMs: this.sampleIntervalMs,
-      growthSamples: this.growthSamples,
+      growthWindowsMs: [...this.growth.windowsMs],
+      growthRecentMs: this.growth.recentMs,
       tracked: this.table.size,
       unattributedTracked: this.table.unattributed,
       maxTracked: this.table.capacity,
@@ -441,6 +433,11 @@ export class LeakTracker implements BackgroundService {
     this.recorder.hotControllers = hot;
   }
 
+  private enablePromises(): void {
+    this.collections.start();
+    this.promises.enable();
+  }
+
   private reasonFor(group: LeakGroup): ReturnType<typeof suspectReason> {
     return suspectReason(group, this.leakingControllers);
   }
@@ -460,6 +457,17 @@ export class LeakTracker implements BackgroundService {
       if (!this.tickFailureLogged) log.error({ err: error }, "leak tracker sampling failed");
       this.tickFailureLogged = true;
     }
+  }
+}
+
+/** Adds `group`'s live members to `rows`, per controller and type. */
+function addByController(rows: Map<string, SuspectCount>, group: LeakGroup): void {
+  for (const [controller, count] of group.controllers) {
+    if (count === 0) continue;
+    const id = `${controller}\u0000${group.descriptor.type}`;
+    const row = rows.get(id) ?? { controller, type: group.descriptor.type, count: 0 };
+    row.count += count;
+    rows.set(id, row);
   }
 }
 

@@ -1,4 +1,6 @@
 import { fstatSync } from "node:fs";
+import { type FetchCall, fetchLiveness, isUndiciSocket } from "./interception/fetch";
+import { isReleased, listenerLiveness } from "./interception/released";
 import type { TrackedResource } from "./tracked-resource";
 
 /**
@@ -6,7 +8,8 @@ import type { TrackedResource } from "./tracked-resource";
  * - `gone`: closed, cleared, fired, exited, settled, or garbage-collected.
  * - `exempt`: alive but a known false positive: unref'd (it does not keep the process
  *   alive and was explicitly let go), or a keep-alive socket of an http.Agent that is
- *   parked in its free pool or serving a request younger than the grace period.
+ *   parked in its free pool or serving a request younger than the grace period, or any
+ *   socket of an undici pool (fetch's), whose leaks are the fetches holding them.
  * - `live`: alive and blameable.
  *
  * Node does not expose "is this timer pending" publicly; the checks read the fields
@@ -42,6 +45,8 @@ export function livenessOf(resource: TrackedResource, now: number, graceMs: numb
     case "TLSWrap":
       if (target.destroyed === true) return "gone";
       if (isAgentSocket(target)) return agentSocketLiveness(resource, target, now, graceMs);
+      // A pool's connection is blamed through the fetch that holds it (FetchResponse), never as a socket.
+      if (isUndiciSocket(target)) return "exempt";
       return hasRef(target._handle) === false ? "exempt" : "live";
     case "TCPServerWrap":
     case "PipeServerWrap":
@@ -59,6 +64,21 @@ export function livenessOf(resource: TrackedResource, now: number, graceMs: numb
     case "PROMISE":
       // Settled promises are removed on their promiseResolve hook; reaching here means pending.
       return "live";
+    case "Listener":
+      return listenerLiveness(target);
+    case "Stream":
+      return target.destroyed === true || target.closed === true || isReleased(target) ? "gone" : "live";
+    case "FetchResponse":
+      return isReleased(target) ? "gone" : fetchLiveness(target as unknown as FetchCall);
+    case "TimerPromise":
+    case "IntervalIterator":
+    case "UDPSocket":
+    case "FSWatcher":
+    case "StatWatcher":
+    case "MessagePort":
+    case "BroadcastChannel":
+    case "Worker":
+      return isReleased(target) ? "gone" : "live";
   }
 }
 

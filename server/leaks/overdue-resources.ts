@@ -1,8 +1,10 @@
-import { projectFrames, stackSignature } from "./creation-stack";
+import { projectFrames, readCreationStack, stackSignature } from "./creation-stack";
 import type { GroupObservation } from "./leak-groups";
 import { livenessOf } from "./liveness";
 import { settledAt } from "./reconcile-settlement";
 import { type ResourceTable, UNATTRIBUTED } from "./resource-table";
+import type { FullCollections } from "./full-collections";
+import type { SourceMapResolver } from "./source-maps";
 import type { TrackedResource } from "./tracked-resource";
 
 const MAX_KEYS_PER_OBSERVATION = 10;
@@ -10,8 +12,13 @@ const MAX_KEYS_PER_OBSERVATION = 10;
 export interface OverdueOptions {
   graceMs: number;
   projectRoot: string;
-  /** False: PROMISE entries are skipped this time (deep mode judges them only after a GC). */
-  judgePromises: boolean;
+  /** Maps creation stacks' generated positions back to the source (none: as V8 formats them). */
+  sourceMaps?: SourceMapResolver;
+  /**
+   * Full collections seen: a pending promise is only judged once one began after the
+   * tracker stopped holding it (until then it may be garbage that no collection has freed yet).
+   */
+  collections: Pick<FullCollections, "since">;
 }
 
 /** One sample's findings. */
@@ -25,14 +32,14 @@ export interface OverdueResources {
 /**
  * Walks the table once: forgets what is gone, skips what is exempt or still within
  * its grace period (after its reconcile settled; after creation for unattributed
- * resources; never while the reconcile runs), and groups the rest by type and
- * creation stack.
+ * resources; never while the reconcile runs) and pending promises no full collection
+ * has had a chance to free yet, and groups the rest by type and creation stack.
  */
 export function observeOverdue(table: ResourceTable, now: number, options: OverdueOptions): OverdueResources {
   const observations = new Map<string, GroupObservation>();
   const reconciles = new Map<string, Set<number>>();
   for (const resource of table.values()) {
-    if (resource.type === "PROMISE" && !options.judgePromises) continue;
+    if (resource.type === "PROMISE" && !survivedCollection(resource, options)) continue;
     const state = livenessOf(resource, now, options.graceMs);
     if (state === "gone") {
       table.delete(resource.id);
@@ -43,7 +50,7 @@ export function observeOverdue(table: ResourceTable, now: number, options: Overd
       table.delete(resource.id);
       continue;
     }
-    observe(observations, resource, options.projectRoot);
+    observe(observations, resource, options);
     const context = resource.context;
     if (context && resource.type !== "PROMISE") {
       const ids = reconciles.get(context.controller) ?? new Set<number>();
@@ -54,14 +61,18 @@ export function observeOverdue(table: ResourceTable, now: number, options: Overd
   return { observations, leakingReconciles: new Map([...reconciles].map(([controller, ids]) => [controller, ids.size])) };
 }
 
+function survivedCollection(resource: TrackedResource, options: OverdueOptions): boolean {
+  return resource.weakenedAt !== undefined && options.collections.since(resource.weakenedAt);
+}
+
 function isOverdue(resource: TrackedResource, now: number, graceMs: number): boolean {
   if (resource.context === undefined) return now - resource.createdAt >= graceMs;
   const settled = settledAt(resource.context);
   return settled !== undefined && now - settled >= graceMs;
 }
 
-function observe(observations: Map<string, GroupObservation>, resource: TrackedResource, projectRoot: string): void {
-  const key = groupKeyOf(resource, projectRoot);
+function observe(observations: Map<string, GroupObservation>, resource: TrackedResource, options: OverdueOptions): void {
+  const key = groupKeyOf(resource, options);
   let observation = observations.get(key);
   if (!observation) {
     observation = {
@@ -85,9 +96,9 @@ function observe(observations: Map<string, GroupObservation>, resource: TrackedR
  * overdue ones). Resources without a sampled stack, or with no project frame in it,
  * are grouped per controller so they are still told apart.
  */
-function groupKeyOf(resource: TrackedResource, projectRoot: string): string {
+function groupKeyOf(resource: TrackedResource, options: OverdueOptions): string {
   if (resource.groupKey !== undefined) return resource.groupKey;
-  const frames = resource.stack ? projectFrames(resource.stack.stack ?? "", projectRoot) : [];
+  const frames = resource.stack ? projectFrames(readCreationStack(resource.stack, options.sourceMaps), options.projectRoot) : [];
   const signature = resource.stack ? stackSignature(frames) : "(stack not sampled)";
   const perController = frames.length === 0 ? `|${resource.context?.controller ?? UNATTRIBUTED}` : "";
   resource.frames = frames;

@@ -1,5 +1,5 @@
 import { type ReconcileContext, reconcileContext } from "../runtime/context";
-import { captureCreationStack } from "./creation-stack";
+import { type CreationStack, captureCreationStack } from "./creation-stack";
 import type { PendingResource, ResourceSink } from "./interception/resource-sink";
 import { livenessOf } from "./liveness";
 import type { PromiseSink } from "./promise-tracking";
@@ -7,8 +7,18 @@ import type { ResourceTable } from "./resource-table";
 import type { TrackedType } from "./resource-types";
 import { TrackedResource } from "./tracked-resource";
 
-/** Ids of intercepted resources: negative (promises use their positive async id), unique per process. */
+/** Ids of intercepted resources: negative (promises get positive ones), unique per process. */
 let nextInterceptedId = 0;
+let nextPromiseId = 0;
+/**
+ * On a tracked promise: 0 while it is on the young list, its table id once in the table,
+ * -1 once settled. Untracked promises never carry it.
+ */
+const PROMISE_STATE = Symbol("loopscope.promiseState");
+/** Promises waiting in the young list before it is flushed into the table regardless of the sweep. */
+const YOUNG_PROMISES_MAX = 4_096;
+/** Values per young promise in the flat list: promise, context, stack, createdAt. */
+const PROMISE_STRIDE = 4;
 /** On a tracked timer: its table id, so clearing it forgets it at once. */
 const TRACKED_ID = Symbol("loopscope.trackedId");
 /** Per-reconcile stack-capture decision, kept on the context object (cheaper than a WeakMap). */
@@ -17,8 +27,12 @@ const CAPTURE_STACKS = Symbol("loopscope.captureStacks");
 const PROMISE_RATE_FACTOR = 0.1;
 /** At the cap, a sweep for dead entries is tried at most this often before dropping. */
 const RESCUE_SWEEP_EVERY_MS = 100;
+/** Timers waiting in the young list before it is flushed into the table regardless of the sweep. */
+const YOUNG_TIMERS_MAX = 1_024;
+/** Values per young timer in the flat list: handle, context, stack, createdAt, type. */
+const YOUNG_STRIDE = 5;
 
-type Marked = Record<symbol, unknown>;
+type Marked = Record<symbol | string, unknown>;
 
 /**
  * Turns what the interceptors and the promise hook report into table entries, on the
@@ -37,7 +51,19 @@ export class ResourceRecorder {
   /** Controllers whose every stack is captured (they have a suspect without a stack). */
   hotControllers: ReadonlySet<string> = new Set();
   private readonly seenHandles = new WeakSet<object>();
+  /** Pending promises the collector freed leave the table as soon as it says so. */
+  private readonly collectedPromises = new FinalizationRegistry<number>((id) => this.table.delete(id));
   private lastRescueSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * Timers created since the last flush, flat (see YOUNG_STRIDE). Nearly every timer a
+   * unit of work creates is cleared or fires within milliseconds (deadlines, retries), so
+   * a timer first only goes on this list — no table entry, no mark on the handle, nothing
+   * for clearTimeout to undo — and becomes a table entry at the next flush (every sweep,
+   * every sample, or once the list is full) only if it is still pending then.
+   */
+  private young: unknown[] = [];
+  /** Deep mode: promises created since the last flush, the same way (see PROMISE_STRIDE). */
+  private youngPromises: unknown[] = [];
 
   constructor(
     private readonly table: ResourceTable,
@@ -52,16 +78,19 @@ export class ResourceRecorder {
     created: (type, handle, creator) => {
       const context = reconcileContext.getStore();
       if (context === undefined && !this.sampleUnattributed(type)) return;
-      const timer = type === "Timeout" || type === "Immediate";
-      if (!timer) {
-        // Sockets and servers can be connected/listened more than once; track the object once.
-        if (this.seenHandles.has(handle)) return;
-        this.seenHandles.add(handle);
+      if (type === "Timeout" || type === "Immediate") {
+        const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
+        const young = this.young;
+        young.push(handle, context, stack, this.now(), type);
+        if (young.length >= YOUNG_TIMERS_MAX * YOUNG_STRIDE) this.flushYoung();
+        return;
       }
+      // Sockets and servers can be connected/listened more than once; track the object once.
+      if (this.seenHandles.has(handle)) return;
+      this.seenHandles.add(handle);
       if (!this.ensureRoom(context)) return;
       const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
       nextInterceptedId -= 1;
-      if (timer) (handle as Marked)[TRACKED_ID] = nextInterceptedId;
       this.table.add(new TrackedResource(nextInterceptedId, type, this.now(), context, handle, -1, stack));
     },
     released: (handle) => {
@@ -84,28 +113,96 @@ export class ResourceRecorder {
   };
 
   readonly promiseSink: PromiseSink = {
-    promiseCreated: (asyncId, promise, hook) => {
+    promiseCreated: (promise, hook) => {
       const context = reconcileContext.getStore();
-      if (context === undefined || !this.ensureRoom(context)) return;
+      if (context === undefined) return;
       const capture = this.captureRate >= 1 || this.hotControllers.has(context.controller) || Math.random() < this.captureRate * PROMISE_RATE_FACTOR;
-      const stack = capture ? captureCreationStack(hook) : undefined;
-      this.table.add(new TrackedResource(asyncId, "PROMISE", this.now(), context, promise, -1, stack));
+      (promise as unknown as Marked)[PROMISE_STATE] = 0;
+      const young = this.youngPromises;
+      young.push(promise, context, capture ? captureCreationStack(hook) : undefined, this.now());
+      if (young.length >= YOUNG_PROMISES_MAX * PROMISE_STRIDE) this.flushYoung();
     },
-    promiseSettled: (asyncId) => this.table.delete(asyncId),
+    promiseSettled: (promise) => {
+      const marked = promise as unknown as Marked;
+      const state = marked[PROMISE_STATE];
+      if (state === undefined) return;
+      if (typeof state === "number" && state > 0) this.table.delete(state);
+      marked[PROMISE_STATE] = -1;
+    },
   };
+
+  /** Moves the young timers still pending into the table (cleared and fired ones are simply forgotten). */
+  flushYoung(): void {
+    this.flushYoungPromises();
+    const young = this.young;
+    if (young.length === 0) return;
+    this.young = [];
+    for (let i = 0; i < young.length; i += YOUNG_STRIDE) {
+      const handle = young[i] as Marked;
+      if (handle._destroyed === true) continue;
+      const context = young[i + 1] as ReconcileContext | undefined;
+      if (!this.ensureRoom(context)) continue;
+      nextInterceptedId -= 1;
+      handle[TRACKED_ID] = nextInterceptedId;
+      this.table.add(
+        new TrackedResource(nextInterceptedId, young[i + 4] as TrackedType, young[i + 3] as number, context, handle, -1, young[i + 2] as CreationStack | undefined),
+      );
+    }
+  }
+
+  /** Moves the young promises still pending into the table. */
+  private flushYoungPromises(): void {
+    const young = this.youngPromises;
+    if (young.length === 0) return;
+    this.youngPromises = [];
+    for (let i = 0; i < young.length; i += PROMISE_STRIDE) {
+      const promise = young[i] as Marked;
+      if (promise[PROMISE_STATE] !== 0) continue;
+      const context = young[i + 1] as ReconcileContext;
+      if (!this.ensureRoom(context)) {
+        promise[PROMISE_STATE] = -1;
+        continue;
+      }
+      nextPromiseId += 1;
+      promise[PROMISE_STATE] = nextPromiseId;
+      this.table.add(new TrackedResource(nextPromiseId, "PROMISE", young[i + 3] as number, context, promise, -1, young[i + 2] as CreationStack | undefined));
+    }
+  }
+
+  /** Forgets the young timers and promises (the table is being cleared). */
+  clearYoung(): void {
+    this.young = [];
+    this.clearYoungPromises();
+  }
+
+  /** Forgets the young promises (promise tracking was switched off). */
+  clearYoungPromises(): void {
+    for (let i = 0; i < this.youngPromises.length; i += PROMISE_STRIDE) (this.youngPromises[i] as Marked)[PROMISE_STATE] = -1;
+    this.youngPromises = [];
+  }
 
   /** Drops entries that are gone and stops holding the rest strongly; returns live counts by type. */
   sweep(now: number): Record<string, number> {
+    this.flushYoung();
     const counts: Record<string, number> = {};
     for (const resource of this.table.values()) {
       if (livenessOf(resource, now, this.graceMs) === "gone") {
         this.table.delete(resource.id);
         continue;
       }
-      resource.weaken();
+      if (resource.type === "PROMISE" && resource.weakenedAt === undefined) this.weakenPromise(resource);
+      else resource.weaken();
       counts[resource.type] = (counts[resource.type] ?? 0) + 1;
     }
     return counts;
+  }
+
+  /** From now on the promise is held weakly: a full collection frees it unless the program holds it. */
+  private weakenPromise(resource: TrackedResource): void {
+    const promise = resource.handle();
+    resource.weaken();
+    resource.weakenedAt = performance.now();
+    if (promise) this.collectedPromises.register(promise, resource.id);
   }
 
   private capturesFor(context: ReconcileContext): boolean {

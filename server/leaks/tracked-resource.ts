@@ -18,6 +18,8 @@ export class TrackedResource {
   /** Type-specific state last seen by a sweep (e.g. the request a pooled socket serves) and since when. */
   observed: unknown = undefined;
   observedSince = 0;
+  /** When the handle started being held weakly (performance.now()); set for promises only. */
+  weakenedAt: number | undefined = undefined;
   private young: object | undefined;
   private weak: WeakRef<object> | undefined = undefined;
 

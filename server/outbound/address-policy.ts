@@ -139,6 +139,18 @@ const CLASS_TEXT: Record<Exclude<AddressClass, "public">, string> = {
   reserved: "a reserved address",
 };
 
+/** The setting that allows each refusable class, named in the refusal so the operator knows what to change. */
+const ALLOWED_BY: Partial<Record<AddressClass, string>> = {
+  "link-local": "LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS",
+  metadata: "LOOPSCOPE_ALLOW_METADATA_TARGETS",
+};
+
+function refusal(what: string, cls: Exclude<AddressClass, "public">): OutboundVerdict {
+  const setting = ALLOWED_BY[cls];
+  const hint = setting ? `; set ${setting}=true to allow it` : cls === "multicast" || cls === "reserved" ? "; no setting allows it" : "";
+  return { allowed: false, reason: `refused to connect to ${what}: it is ${CLASS_TEXT[cls]}${hint}` };
+}
+
 function permits(policy: OutboundPolicy, cls: AddressClass): boolean {
   switch (cls) {
     case "public":
@@ -161,7 +173,7 @@ export function checkOutboundAddress(address: string, policy: OutboundPolicy): O
   const cls = classifyAddress(address);
   if (cls === undefined) return { allowed: false, reason: `${address} is not an IP address` };
   if (permits(policy, cls)) return { allowed: true };
-  return { allowed: false, reason: `refused to connect to ${address}: it is ${CLASS_TEXT[cls as Exclude<AddressClass, "public">]}` };
+  return refusal(address, cls as Exclude<AddressClass, "public">);
 }
 
 /**
@@ -172,8 +184,8 @@ export function checkOutboundAddress(address: string, policy: OutboundPolicy): O
 export function checkOutboundHost(hostname: string, policy: OutboundPolicy): OutboundVerdict {
   const host = hostname.toLowerCase().replace(/\.$/, "").replace(/^\[(.*)\]$/, "$1");
   if (classifyAddress(host) !== undefined) return checkOutboundAddress(host, policy);
-  if (METADATA_NAMES.has(host) && !policy.allowMetadata) return { allowed: false, reason: `refused to connect to ${host}: it is a cloud metadata endpoint` };
-  if ((host === "localhost" || host.endsWith(".localhost")) && !policy.allowLoopback) return { allowed: false, reason: `refused to connect to ${host}: it is a loopback address` };
+  if (METADATA_NAMES.has(host) && !policy.allowMetadata) return refusal(host, "metadata");
+  if ((host === "localhost" || host.endsWith(".localhost")) && !policy.allowLoopback) return refusal(host, "loopback");
   return { allowed: true };
 }
 

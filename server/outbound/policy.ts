@@ -44,13 +44,17 @@ export function resolvePolicy(input: OutboundPolicyInput = {}): OutboundPolicy {
 }
 
 /**
- * From the settings: LOOPSCOPE_ALLOW_PRIVATE_TARGETS allows link-local and cloud
- * metadata destinations; LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS allows link-local ones
- * (169.254.0.0/16, fe80::/10) but still refuses the metadata endpoints.
+ * From the settings: LOOPSCOPE_ALLOW_METADATA_TARGETS allows cloud metadata endpoints
+ * (and link-local addresses, where they live); LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS allows
+ * link-local ones (169.254.0.0/16, fe80::/10) but still refuses the metadata endpoints.
+ * LOOPSCOPE_ALLOW_PRIVATE_TARGETS is the deprecated name of
+ * LOOPSCOPE_ALLOW_METADATA_TARGETS (private-network addresses are always allowed).
  */
-export function outboundPolicyFromConfig(config: Partial<Pick<LoopscopeConfig, "LOOPSCOPE_ALLOW_PRIVATE_TARGETS" | "LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS">>): OutboundPolicy {
-  const all = config.LOOPSCOPE_ALLOW_PRIVATE_TARGETS === true;
-  return resolvePolicy({ allowLinkLocal: all || config.LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS === true, allowMetadata: all });
+export function outboundPolicyFromConfig(
+  config: Partial<Pick<LoopscopeConfig, "LOOPSCOPE_ALLOW_METADATA_TARGETS" | "LOOPSCOPE_ALLOW_PRIVATE_TARGETS" | "LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS">>,
+): OutboundPolicy {
+  const metadata = config.LOOPSCOPE_ALLOW_METADATA_TARGETS === true || config.LOOPSCOPE_ALLOW_PRIVATE_TARGETS === true;
+  return resolvePolicy({ allowLinkLocal: metadata || config.LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS === true, allowMetadata: metadata });
 }
 
 /** Limits of one kind of outbound request. */

@@ -7,7 +7,7 @@ export interface StepSeries {
   values: Float64Array;
 }
 
-export type AggregateOp = "sum" | "avg" | "max" | "min";
+export type AggregateOp = "sum" | "avg" | "max" | "min" | "count";
 
 function groupKey(labels: Labels, names: readonly string[]): string {
   return JSON.stringify(names.map((name) => labels[name] ?? ""));
@@ -23,9 +23,9 @@ function pick(labels: Labels, names: readonly string[]): Labels {
 }
 
 /**
- * PromQL `op by (labels) (series)`: at each step, combines the values present in
- * each group; a group with no value at a step has none in the result. The result
- * keeps only the `by` labels.
+ * PromQL `op by (labels) (series)`: at each step, combines the instant values present
+ * in each group at that step (never values between steps); a group with no value at a
+ * step has none in the result. The result keeps only the `by` labels.
  */
 export function aggregateSeries(series: readonly StepSeries[], op: AggregateOp, by: readonly string[]): StepSeries[] {
   const groups = new Map<string, { labels: Labels; members: StepSeries[] }>();
@@ -48,13 +48,14 @@ export function aggregateSeries(series: readonly StepSeries[], op: AggregateOp, 
       for (const member of members) {
         const v = member.values[i];
         if (Number.isNaN(v)) continue;
+        // As PromQL: max/min prefer any number to NaN (here NaN means "no value", so never seen).
         if (count === 0) acc = v;
         else if (op === "sum" || op === "avg") acc += v;
-        else if (op === "max") acc = Math.max(acc, v);
-        else acc = Math.min(acc, v);
+        else if (op === "max") acc = v > acc ? v : acc;
+        else if (op === "min") acc = v < acc ? v : acc;
         count += 1;
       }
-      if (count > 0) values[i] = op === "avg" ? acc / count : acc;
+      if (count > 0) values[i] = op === "avg" ? acc / count : op === "count" ? count : acc;
     }
     out.push({ labels, values });
   }

@@ -1,8 +1,12 @@
 /**
  * Per-bucket aggregates of one series, as the SQL adapter computes them (and as the
  * reference functions here compute them from raw samples, for tests and small data).
- * Index j is bucket (origin + j·bucketMs, origin + (j+1)·bucketMs]. Empty buckets
- * have count 0 and their other fields are meaningless.
+ * Index j is bucket (origin + j·stride, origin + j·stride + bucketMs] (stride =
+ * bucketMs for contiguous buckets; larger when only the windows of steps far apart
+ * are read). Empty buckets have count 0 and their other fields are meaningless.
+ * Counter and regression buckets may hold only the span of buckets where samples are
+ * (`offset`: array index k is bucket offset + k; every bucket outside is empty), so a
+ * month-long window over a week of data does not allocate a month of empty buckets.
  */
 
 export interface Sample {
@@ -12,6 +16,8 @@ export interface Sample {
 
 /** What rate/increase need: first/last sample and the reset-corrected increase inside each bucket. */
 export interface CounterBuckets {
+  /** The plan's bucket at array index 0 (default 0); buckets outside the arrays are empty. */
+  offset?: number;
   count: Float64Array;
   firstT: Float64Array;
   firstV: Float64Array;
@@ -23,6 +29,8 @@ export interface CounterBuckets {
 
 /** What deriv needs: least-squares sums, x in seconds since the bucket's start. */
 export interface RegressionBuckets {
+  /** As CounterBuckets.offset. */
+  offset?: number;
   count: Float64Array;
   sumX: Float64Array;
   sumY: Float64Array;
@@ -48,8 +56,9 @@ export interface MinMaxBucket {
   maxV: number;
 }
 
-export function emptyCounterBuckets(n: number): CounterBuckets {
+export function emptyCounterBuckets(n: number, offset = 0): CounterBuckets {
   return {
+    offset,
     count: new Float64Array(n),
     firstT: new Float64Array(n),
     firstV: new Float64Array(n),
@@ -59,26 +68,26 @@ export function emptyCounterBuckets(n: number): CounterBuckets {
   };
 }
 
-export function emptyRegressionBuckets(n: number): RegressionBuckets {
-  return { count: new Float64Array(n), sumX: new Float64Array(n), sumY: new Float64Array(n), sumXX: new Float64Array(n), sumXY: new Float64Array(n) };
+export function emptyRegressionBuckets(n: number, offset = 0): RegressionBuckets {
+  return { offset, count: new Float64Array(n), sumX: new Float64Array(n), sumY: new Float64Array(n), sumXX: new Float64Array(n), sumXY: new Float64Array(n) };
 }
 
 export function emptyValueBuckets(n: number): ValueBuckets {
   return { count: new Float64Array(n), lastT: new Float64Array(n), lastV: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n) };
 }
 
-/** Index of the left-open bucket holding time t, or -1 outside [0, n). */
-export function bucketIndex(t: number, origin: number, bucketMs: number, n: number): number {
-  const j = Math.ceil((t - origin) / bucketMs) - 1;
-  return j >= 0 && j < n ? j : -1;
+/** Index of the left-open bucket holding time t, or -1 outside [0, n) or between strided buckets. */
+export function bucketIndex(t: number, origin: number, bucketMs: number, n: number, stride = bucketMs): number {
+  const j = Math.ceil((t - origin - bucketMs) / stride);
+  return j >= 0 && j < n && t > origin + j * stride ? j : -1;
 }
 
 /** Reference implementation of the SQL counter aggregation (samples sorted by time). */
-export function counterBucketsOf(samples: readonly Sample[], origin: number, bucketMs: number, n: number): CounterBuckets {
+export function counterBucketsOf(samples: readonly Sample[], origin: number, bucketMs: number, n: number, stride = bucketMs): CounterBuckets {
   const out = emptyCounterBuckets(n);
   let prevJ = -1;
   for (const { t, v } of samples) {
-    const j = bucketIndex(t, origin, bucketMs, n);
+    const j = bucketIndex(t, origin, bucketMs, n, stride);
     if (j < 0) continue;
     if (out.count[j] === 0) {
       out.firstT[j] = t;
@@ -96,12 +105,12 @@ export function counterBucketsOf(samples: readonly Sample[], origin: number, buc
 }
 
 /** Reference implementation of the SQL regression aggregation. */
-export function regressionBucketsOf(samples: readonly Sample[], origin: number, bucketMs: number, n: number): RegressionBuckets {
+export function regressionBucketsOf(samples: readonly Sample[], origin: number, bucketMs: number, n: number, stride = bucketMs): RegressionBuckets {
   const out = emptyRegressionBuckets(n);
   for (const { t, v } of samples) {
-    const j = bucketIndex(t, origin, bucketMs, n);
+    const j = bucketIndex(t, origin, bucketMs, n, stride);
     if (j < 0) continue;
-    const x = (t - (origin + j * bucketMs)) / 1000;
+    const x = (t - (origin + j * stride)) / 1000;
     out.count[j] += 1;
     out.sumX[j] += x;
     out.sumY[j] += v;
@@ -112,10 +121,10 @@ export function regressionBucketsOf(samples: readonly Sample[], origin: number, 
 }
 
 /** Reference implementation of the SQL instant-value aggregation. */
-export function valueBucketsOf(samples: readonly Sample[], origin: number, bucketMs: number, n: number): ValueBuckets {
+export function valueBucketsOf(samples: readonly Sample[], origin: number, bucketMs: number, n: number, stride = bucketMs): ValueBuckets {
   const out = emptyValueBuckets(n);
   for (const { t, v } of samples) {
-    const j = bucketIndex(t, origin, bucketMs, n);
+    const j = bucketIndex(t, origin, bucketMs, n, stride);
     if (j < 0) continue;
     if (out.count[j] === 0 || t >= out.lastT[j]) {
       out.lastT[j] = t;

@@ -2,6 +2,7 @@ import type { CounterBuckets, RegressionBuckets, ValueBuckets } from "./buckets"
 import type { Point } from "./downsample";
 import { type EvalPlan, LOOKBACK_MS } from "./range-plan";
 import { extrapolatedRate, regressionSlope, summarizeBuckets } from "./rate";
+import { slidingCounterWindows, slidingRegressionWindows } from "./sliding-windows";
 
 /** The window of step i: buckets from..to and its (left-open) time range. */
 function windowOf(plan: EvalPlan, i: number) {
@@ -11,12 +12,21 @@ function windowOf(plan: EvalPlan, i: number) {
   return { from, to, rangeStart: rangeEnd - plan.windowMs, rangeEnd };
 }
 
+/**
+ * Windows of more buckets than this are combined by sliding aggregates (sliding-windows.ts)
+ * instead of a scan of the window at every step: the scan costs steps × window bucket visits,
+ * the sliding form about three per bucket whatever the window.
+ */
+export const SCAN_WINDOW_BUCKETS = 16;
+
 /** rate() or increase() of one counter at every step of the plan (NaN where undefined). */
 export function evaluateCounter(buckets: CounterBuckets, plan: EvalPlan, fn: "rate" | "increase"): Float64Array {
   const values = new Float64Array(plan.steps).fill(Number.NaN);
+  const sliding = plan.bucketsPerWindow > SCAN_WINDOW_BUCKETS ? slidingCounterWindows(buckets, plan.bucketsPerWindow) : undefined;
   for (let i = 0; i < plan.steps; i += 1) {
     const w = windowOf(plan, i);
-    const v = extrapolatedRate(summarizeBuckets(buckets, w.from, w.to), w.rangeStart, w.rangeEnd, true, fn === "rate");
+    const summary = sliding ? sliding(w.from) : summarizeBuckets(buckets, w.from, w.to);
+    const v = extrapolatedRate(summary, w.rangeStart, w.rangeEnd, true, fn === "rate");
     if (v !== undefined) values[i] = v;
   }
   return values;
@@ -25,32 +35,36 @@ export function evaluateCounter(buckets: CounterBuckets, plan: EvalPlan, fn: "ra
 /** deriv() of one gauge at every step of the plan. */
 export function evaluateDeriv(buckets: RegressionBuckets, plan: EvalPlan): Float64Array {
   const values = new Float64Array(plan.steps).fill(Number.NaN);
+  const sliding = plan.bucketsPerWindow > SCAN_WINDOW_BUCKETS ? slidingRegressionWindows(buckets, plan.bucketsPerWindow, plan.strideMs) : undefined;
   for (let i = 0; i < plan.steps; i += 1) {
     const w = windowOf(plan, i);
-    const v = regressionSlope(buckets, w.from, w.to, plan.bucketMs);
+    const v = sliding ? sliding(w.from) : regressionSlope(buckets, w.from, w.to, plan.strideMs);
     if (v !== undefined) values[i] = v;
   }
   return values;
 }
 
 /**
- * The instant value of one series at every step: the latest sample within the
- * lookback (5 m, left-open as in Prometheus 3). With mode "max"/"min" a step whose
- * own interval (t − step, t] has samples takes their max/min instead, so aggregated
- * raw charts still show spikes between steps.
+ * The instant value of one series at every step, as Prometheus selects it: the latest
+ * sample within the lookback (5 m, left-open as in Prometheus 3), unless a staleness
+ * marker came after that sample (the series ended there: its scrape failed, it vanished
+ * from its target, or its replica stopped). `staleAt` is the series' marker times in
+ * ascending order.
  */
-export function evaluateInstant(buckets: ValueBuckets, plan: EvalPlan, mode: "last" | "max" | "min"): Float64Array {
+export function evaluateInstant(buckets: ValueBuckets, plan: EvalPlan, staleAt: readonly number[] = []): Float64Array {
   const values = new Float64Array(plan.steps).fill(Number.NaN);
+  let marker = 0;
   for (let i = 0; i < plan.steps; i += 1) {
     const w = windowOf(plan, i);
-    const own = w.to;
-    if (mode !== "last" && buckets.count[own] > 0) {
-      values[i] = mode === "max" ? buckets.max[own] : buckets.min[own];
-      continue;
-    }
-    for (let j = own; j >= w.from && j >= 0; j -= 1) {
+    for (let j = w.to; j >= w.from && j >= 0; j -= 1) {
       if (buckets.count[j] === 0) continue;
-      if (buckets.lastT[j] > w.rangeEnd - LOOKBACK_MS) values[i] = buckets.lastV[j];
+      const t = buckets.lastT[j];
+      if (t > w.rangeEnd - LOOKBACK_MS) {
+        // The latest marker at or before this step decides; markers are in time order.
+        while (marker < staleAt.length && staleAt[marker] <= w.rangeEnd) marker += 1;
+        const latestMarker = marker > 0 ? staleAt[marker - 1] : Number.NEGATIVE_INFINITY;
+        if (latestMarker < t) values[i] = buckets.lastV[j];
+      }
       break;
     }
   }

@@ -1,4 +1,4 @@
-import type pg from "pg";
+import pg from "pg";
 import { z } from "zod";
 import {
   type CounterBuckets,
@@ -9,8 +9,9 @@ import {
   type RegressionBuckets,
   type ValueBuckets,
 } from "./buckets";
+import { QueryCancelledError } from "./query-cost";
 import type { EvalPlan, MinMaxPlan } from "./range-plan";
-import type { SampleSource, StoredSeries } from "./sample-source";
+import { type QueryContext, type SampleSource, type StoredSeries, yieldToEventLoop } from "./sample-source";
 
 const labelsSchema = z.record(z.string(), z.string());
 
@@ -57,8 +58,10 @@ export function splitWork(ids: readonly number[], buckets: number, parallelism: 
 const BUCKETS = "generate_series($2::int, $3::int) AS g(i)";
 const LO = "to_timestamp(($5::float8 + g.i * $4::float8) / 1000)";
 const HI = "to_timestamp(($5::float8 + (g.i + 1) * $4::float8) / 1000)";
-/** Window buckets are left-open: (origin + i·b, origin + (i+1)·b]. */
-const IN_WINDOW_BUCKET = `ts > ${LO} AND ts <= ${HI}`;
+// Window buckets are left-open, $6 apart: (origin + i·s, origin + i·s + b].
+const W_LO = "($5::float8 + g.i * $6::float8)";
+const W_HI = "($5::float8 + g.i * $6::float8 + $4::float8)";
+const IN_WINDOW_BUCKET = `ts > to_timestamp(${W_LO} / 1000) AND ts <= to_timestamp(${W_HI} / 1000)`;
 /** Raw buckets are left-closed and clipped to the query range [$6, $7]. */
 const IN_RAW_BUCKET = `ts >= greatest(${LO}, $6::timestamptz) AND ts < ${HI} AND ts <= $7::timestamptz`;
 const EPOCH_MS = (column: string) => `date_part('epoch', ${column}) * 1000`;
@@ -99,8 +102,8 @@ const ROLLUP_COUNTER_SQL = `
 SELECT a.id, g.i, a.n, a.t0, a.t1, a.fv, a.lv, a.inc
 FROM ${BUCKETS}
 CROSS JOIN LATERAL (
-  SELECT to_timestamp(($5::float8 + g.i * $4::float8) / 1000) AS lo, to_timestamp(($5::float8 + (g.i + 1) * $4::float8) / 1000) AS hi,
-    to_timestamp(ceil(($5::float8 + g.i * $4::float8) / 60000) * 60) AS a, to_timestamp(floor(($5::float8 + (g.i + 1) * $4::float8) / 60000) * 60) AS z
+  SELECT to_timestamp(${W_LO} / 1000) AS lo, to_timestamp(${W_HI} / 1000) AS hi,
+    to_timestamp(ceil(${W_LO} / 60000) * 60) AS a, to_timestamp(floor(${W_HI} / 60000) * 60) AS z
 ) e
 CROSS JOIN LATERAL (
   SELECT id, sum(n)::float8 AS n, ${EPOCH_MS("min(t0)")} AS t0, ${EPOCH_MS("max(t1)")} AS t1,
@@ -129,7 +132,7 @@ FROM ${BUCKETS}
 CROSS JOIN LATERAL (
   SELECT series_id AS id, count(*)::float8 AS n, sum(x) AS sx, sum(value) AS sy, sum(x * x) AS sxx, sum(x * value) AS sxy
   FROM (
-    SELECT series_id, value, (date_part('epoch', ts) * 1000 - ($5::float8 + g.i * $4::float8)) / 1000 AS x
+    SELECT series_id, value, (date_part('epoch', ts) * 1000 - ${W_LO}) / 1000 AS x
     FROM samples WHERE series_id = ANY($1::int[]) AND ${IN_WINDOW_BUCKET}
   ) r
   GROUP BY series_id
@@ -213,6 +216,39 @@ CROSS JOIN LATERAL (
   GROUP BY id
 ) a`;
 
+/** Bucket rows handled between two turns of the event loop. */
+const ROWS_PER_SLICE = 10_000;
+
+/**
+ * Plans of more buckets than this first ask where the series' samples are (two index probes
+ * per series) and read and hold only that span of buckets: a week at 1-minute steps with a
+ * month-long window is 54,720 buckets per series, most of them before any sample exists.
+ */
+export const SPAN_MIN_BUCKETS = 2_048;
+
+// The first and last sample time of the series within (lo, hi], epoch ms; null when none.
+const EXTENT_SQL = `
+SELECT ${EPOCH_MS("min(f.ts)")} AS first, ${EPOCH_MS("max(l.ts)")} AS last
+FROM unnest($1::int[]) AS s(id)
+CROSS JOIN LATERAL (SELECT ts FROM samples WHERE series_id = s.id AND ts > to_timestamp($2::float8 / 1000) AND ts <= to_timestamp($3::float8 / 1000) ORDER BY ts LIMIT 1) f
+CROSS JOIN LATERAL (SELECT ts FROM samples WHERE series_id = s.id AND ts > to_timestamp($2::float8 / 1000) AND ts <= to_timestamp($3::float8 / 1000) ORDER BY ts DESC LIMIT 1) l`;
+
+/** The buckets of a plan a query reads and holds: `offset` … offset + length − 1. */
+interface BucketSpan {
+  offset: number;
+  length: number;
+}
+
+/**
+ * The buckets of an eval plan that hold samples between `first` and `last` (epoch ms): bucket j
+ * is (origin + j·stride, origin + j·stride + bucketMs].
+ */
+export function bucketSpan(plan: EvalPlan, first: number, last: number): BucketSpan {
+  const lo = Math.max(0, Math.ceil((first - plan.origin - plan.bucketMs) / plan.strideMs));
+  const hi = Math.min(plan.buckets - 1, Math.ceil((last - plan.origin) / plan.strideMs) - 1);
+  return hi < lo ? { offset: 0, length: 0 } : { offset: lo, length: hi - lo + 1 };
+}
+
 /**
  * The Postgres side of queries: finds series and computes per-bucket aggregates in
  * SQL (so a week of 1 s samples crosses the wire as ~1,000 rows), fanning each
@@ -239,11 +275,11 @@ export class PgSampleSource implements SampleSource {
     return rows.map((r) => ({ id: r.id, metric: r.metric, labels: labelsSchema.parse(r.labels), type: r.type }));
   }
 
-  async minMaxBuckets(ids: readonly number[], plan: MinMaxPlan): Promise<Map<number, (MinMaxBucket | undefined)[]>> {
+  async minMaxBuckets(ids: readonly number[], plan: MinMaxPlan, ctx?: QueryContext): Promise<Map<number, (MinMaxBucket | undefined)[]>> {
     const out = new Map<number, (MinMaxBucket | undefined)[]>(ids.map((id) => [id, new Array(plan.buckets).fill(undefined)]));
     const [sql, extra] =
       this.rollup && plan.bucketMs >= ROLLUP_MIN_MINMAX_BUCKET_MS ? [ROLLUP_MINMAX_SQL, [plan.start, plan.end]] : [MINMAX_SQL, [new Date(plan.start), new Date(plan.end)]];
-    await this.run(ids, plan, sql, extra, (row, j) => {
+    await this.run(ids, plan, sql, extra, ctx, (row, j) => {
       const target = out.get(row.id);
       if (!target) return;
       target[j] = { count: row.n, minV: row.lo, minT: Math.round(row.lo_t), maxV: row.hi, maxT: Math.round(row.hi_t) };
@@ -251,10 +287,11 @@ export class PgSampleSource implements SampleSource {
     return out;
   }
 
-  async counterBuckets(ids: readonly number[], plan: EvalPlan): Promise<Map<number, CounterBuckets>> {
-    const out = new Map<number, CounterBuckets>(ids.map((id) => [id, emptyCounterBuckets(plan.buckets)]));
+  async counterBuckets(ids: readonly number[], plan: EvalPlan, ctx?: QueryContext): Promise<Map<number, CounterBuckets>> {
+    const span = await this.span(ids, plan, ctx);
+    const out = new Map<number, CounterBuckets>(ids.map((id) => [id, emptyCounterBuckets(span.length, span.offset)]));
     const sql = this.rollup && plan.bucketMs >= ROLLUP_MIN_BUCKET_MS ? ROLLUP_COUNTER_SQL : COUNTER_SQL;
-    await this.run(ids, plan, sql, [], (row, j) => {
+    await this.run(ids, plan, sql, [plan.strideMs], ctx, (row, j) => {
       const b = out.get(row.id);
       if (!b) return;
       b.count[j] = row.n;
@@ -263,13 +300,14 @@ export class PgSampleSource implements SampleSource {
       b.firstV[j] = row.fv;
       b.lastV[j] = row.lv;
       b.increase[j] = row.inc;
-    });
+    }, span);
     return out;
   }
 
-  async regressionBuckets(ids: readonly number[], plan: EvalPlan): Promise<Map<number, RegressionBuckets>> {
-    const out = new Map<number, RegressionBuckets>(ids.map((id) => [id, emptyRegressionBuckets(plan.buckets)]));
-    await this.run(ids, plan, REGRESSION_SQL, [], (row, j) => {
+  async regressionBuckets(ids: readonly number[], plan: EvalPlan, ctx?: QueryContext): Promise<Map<number, RegressionBuckets>> {
+    const span = await this.span(ids, plan, ctx);
+    const out = new Map<number, RegressionBuckets>(ids.map((id) => [id, emptyRegressionBuckets(span.length, span.offset)]));
+    await this.run(ids, plan, REGRESSION_SQL, [plan.strideMs], ctx, (row, j) => {
       const b = out.get(row.id);
       if (!b) return;
       b.count[j] = row.n;
@@ -277,13 +315,13 @@ export class PgSampleSource implements SampleSource {
       b.sumY[j] = row.sy;
       b.sumXX[j] = row.sxx;
       b.sumXY[j] = row.sxy;
-    });
+    }, span);
     return out;
   }
 
-  async valueBuckets(ids: readonly number[], plan: EvalPlan): Promise<Map<number, ValueBuckets>> {
+  async valueBuckets(ids: readonly number[], plan: EvalPlan, ctx?: QueryContext): Promise<Map<number, ValueBuckets>> {
     const out = new Map<number, ValueBuckets>(ids.map((id) => [id, emptyValueBuckets(plan.buckets)]));
-    await this.run(ids, plan, VALUE_SQL, [], (row, j) => {
+    await this.run(ids, plan, VALUE_SQL, [plan.strideMs], ctx, (row, j) => {
       const b = out.get(row.id);
       if (!b) return;
       b.count[j] = row.n;
@@ -295,14 +333,93 @@ export class PgSampleSource implements SampleSource {
     return out;
   }
 
-  /** Runs a bucket query for each task (concurrently); `onRow` gets the bucket index. */
-  private async run(ids: readonly number[], plan: MinMaxPlan | EvalPlan, sql: string, extra: unknown[], onRow: (row: BucketRow, j: number) => void): Promise<void> {
-    const tasks = splitWork(ids, plan.buckets, this.parallelism);
+  async staleMarkers(ids: readonly number[], from: number, to: number): Promise<Map<number, number[]>> {
+    const out = new Map<number, number[]>();
+    if (ids.length === 0) return out;
+    const { rows } = await this.pool.query<{ id: number; t: number }>(
+      `SELECT series_id AS id, ${EPOCH_MS("ts")} AS t FROM stale_markers
+       WHERE series_id = ANY($1::int[]) AND ts > to_timestamp($2::float8 / 1000) AND ts <= to_timestamp($3::float8 / 1000) ORDER BY series_id, ts`,
+      [ids, from, to],
+    );
+    for (const row of rows) {
+      const list = out.get(row.id) ?? [];
+      list.push(Math.round(row.t));
+      out.set(row.id, list);
+    }
+    return out;
+  }
+
+  /** Where the series' samples are in the plan's buckets (all of them for short plans). */
+  private async span(ids: readonly number[], plan: EvalPlan, ctx: QueryContext | undefined): Promise<BucketSpan> {
+    const all = { offset: 0, length: plan.buckets };
+    if (plan.buckets <= SPAN_MIN_BUCKETS || ids.length === 0) return all;
+    const to = plan.origin + (plan.buckets - 1) * plan.strideMs + plan.bucketMs;
+    const { rows } = await this.statement<{ first: number | null; last: number | null }>(EXTENT_SQL, [ids, plan.origin, to], ctx);
+    const { first, last } = rows[0] ?? { first: null, last: null };
+    return first === null || last === null ? { offset: 0, length: 0 } : bucketSpan(plan, Math.round(first), Math.round(last));
+  }
+
+  /**
+   * Runs a bucket query for each task (concurrently); `onRow` gets the bucket's array index
+   * (its index in `span`, all of the plan's buckets by default).
+   * Each row's sample count goes to the query's budget; the query's deadline is each
+   * statement's statement_timeout, and when the query is cancelled (deadline, or the
+   * client went away) the running statements are cancelled in Postgres too (the
+   * protocol's cancel request, as psql's Ctrl-C).
+   */
+  private async run(
+    ids: readonly number[],
+    plan: MinMaxPlan | EvalPlan,
+    sql: string,
+    extra: unknown[],
+    ctx: QueryContext | undefined,
+    onRow: (row: BucketRow, j: number) => void,
+    span: BucketSpan = { offset: 0, length: plan.buckets },
+  ): Promise<void> {
+    const tasks = splitWork(ids, span.length, Math.min(this.parallelism, ctx?.parallelism ?? this.parallelism));
     const results = await Promise.all(
-      tasks.map((task) => this.pool.query<BucketRow>(sql, [task.ids, task.from, task.to - 1, plan.bucketMs, plan.origin, ...extra])),
+      tasks.map((task) => this.statement<BucketRow>(sql, [task.ids, span.offset + task.from, span.offset + task.to - 1, plan.bucketMs, plan.origin, ...extra], ctx)),
     );
     for (const result of results) {
-      for (const row of result.rows) if (row.i >= 0 && row.i < plan.buckets) onRow(row, row.i);
+      for (let r = 0; r < result.rows.length; r += 1) {
+        // Large answers are taken in slices, so health checks and cheap queries are answered meanwhile.
+        if (r > 0 && r % ROWS_PER_SLICE === 0) await yieldToEventLoop(ctx);
+        const row = result.rows[r];
+        const j = row.i - span.offset;
+        if (j >= 0 && j < span.length) {
+          ctx?.budget?.add(row.n ?? 0);
+          onRow(row, j);
+        }
+      }
+    }
+  }
+
+  /** One statement on its own connection, bounded by the query's deadline and cancelled with it. */
+  private async statement<R extends pg.QueryResultRow>(sql: string, params: unknown[], ctx: QueryContext | undefined): Promise<pg.QueryResult<R>> {
+    if (!ctx?.signal && ctx?.deadline === undefined) return this.pool.query<R>(sql, params);
+    ctx.signal?.throwIfAborted();
+    const client = await this.pool.connect();
+    const cancel = () => {
+      const active = (client as unknown as { activeQuery?: unknown }).activeQuery;
+      // pg's Client#cancel (untyped): a CancelRequest over a fresh socket, no login needed.
+      if (active) (new pg.Client(this.pool.options) as unknown as { cancel(target: pg.PoolClient, query: unknown): void }).cancel(client, active);
+    };
+    ctx.signal?.addEventListener("abort", cancel, { once: true });
+    let timed = false;
+    try {
+      if (ctx.deadline !== undefined) {
+        await client.query(`SET statement_timeout = ${Math.max(1, Math.ceil(ctx.deadline - Date.now()))}`);
+        timed = true;
+      }
+      return await client.query<R>(sql, params);
+    } catch (error) {
+      if (ctx.signal?.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new QueryCancelledError("query cancelled", "client-closed");
+      if ((error as { code?: string }).code === "57014") throw new QueryCancelledError("query took longer than its deadline and was cancelled", "timeout");
+      throw error;
+    } finally {
+      ctx.signal?.removeEventListener("abort", cancel);
+      if (timed) await client.query("RESET statement_timeout").catch(() => undefined);
+      client.release();
     }
   }
 }

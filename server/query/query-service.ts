@@ -1,6 +1,8 @@
 import type pg from "pg";
 import { type DatabaseSize, databaseSize } from "../store/retention";
 import { PgSampleSource } from "./pg-sample-source";
+import { type AdmissionLimits, QueryAdmission } from "./query-admission";
+import type { QueryLimits } from "./query-cost";
 import { type RangeQuery, type RangeResult, runRangeQuery } from "./range-query";
 import { compileMatchers, type LabelMatcher } from "./selector";
 
@@ -17,6 +19,10 @@ export interface QueryServiceOptions {
   parallelism?: number;
   /** Lower bound of the default rate window (default 60 s). */
   minWindowMs?: number;
+  /** Cost budget and deadline per query (defaults: DEFAULT_QUERY_LIMITS). */
+  limits?: Partial<QueryLimits>;
+  /** Places for expensive queries (defaults: DEFAULT_ADMISSION_LIMITS). */
+  admission?: Partial<AdmissionLimits>;
 }
 
 /**
@@ -25,13 +31,29 @@ export interface QueryServiceOptions {
  */
 export class QueryService {
   private readonly source: PgSampleSource;
+  readonly admission: QueryAdmission;
 
   constructor(private readonly options: QueryServiceOptions) {
     this.source = new PgSampleSource(options.pool, { parallelism: options.parallelism });
+    this.admission = new QueryAdmission(options.admission);
   }
 
-  range(query: RangeQuery): Promise<RangeResult> {
-    return runRangeQuery(this.source, query, { minWindowMs: this.options.minWindowMs });
+  /**
+   * A range query within the cost limits and deadline; `signal` (the request's) cancels it, in
+   * Postgres too. With a `client` (a web or API caller), an expensive one runs within the
+   * expensive-query places, shared per client; the server's own callers (alerting, overview) are not queued.
+   */
+  range(query: RangeQuery, options: { signal?: AbortSignal; client?: string } = {}): Promise<RangeResult> {
+    const client = options.client;
+    return runRangeQuery(this.source, query, {
+      minWindowMs: this.options.minWindowMs,
+      limits: this.options.limits,
+      signal: options.signal,
+      admit:
+        client === undefined
+          ? undefined
+          : async (cost, signal) => ({ release: await this.admission.admit(cost, client, signal), expensive: this.admission.isExpensive(cost) }),
+    });
   }
 
   /** Metric names (optionally containing `search`), with type, help and series count. */
@@ -78,8 +100,3 @@ export class QueryService {
   }
 }
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    query: QueryService;
-  }
-}

@@ -27,10 +27,14 @@ export interface MinMaxPlan {
 }
 
 /**
- * Evaluation at steps start, start+step, …, end over windows (t − window, t]
+ * Evaluation at steps start, start+step, … ≤ end (exactly start + k·step, as
+ * Prometheus's query_range) over windows (t − window, t]
  * (left-open, as in Prometheus 3). The windows are unions of sub-buckets
- * (origin + j·bucketMs, origin + (j+1)·bucketMs] with origin = start − window, so
- * per-bucket aggregates computed in SQL combine into exact per-window values.
+ * (origin + j·strideMs, origin + j·strideMs + bucketMs] with origin = start − window,
+ * so per-bucket aggregates computed in SQL combine into exact per-window values.
+ * Buckets are contiguous (stride = width) when windows overlap or touch; when the
+ * window is shorter than the step, each step's bucket is exactly its window (stride =
+ * step), so the samples between windows are never read — as Prometheus reads them.
  */
 export interface EvalPlan {
   kind: "eval";
@@ -40,6 +44,8 @@ export interface EvalPlan {
   steps: number;
   windowMs: number;
   bucketMs: number;
+  /** Distance between bucket starts: bucketMs (contiguous) or stepMs (one bucket per step window). */
+  strideMs: number;
   origin: number;
   buckets: number;
   bucketsPerStep: number;
@@ -61,6 +67,8 @@ export interface PlanInput {
    * of its own still takes the latest one within the lookback.
    */
   instant?: boolean;
+  /** Read only each step's window when it is shorter than the step (default true; false is the earlier, contiguous plan, for benchmarks). */
+  stridedWindows?: boolean;
 }
 
 function gcd(a: number, b: number): number {
@@ -103,8 +111,7 @@ export const ROLLUP_STEP_MS = 5 * 60_000;
 /** The step for at most maxPoints evaluation points: ≥ the requested step, whole seconds above 1 s, whole minutes from 5 min. */
 export function chooseStep(input: PlanInput): number {
   const range = Math.floor(input.end) - Math.floor(input.start);
-  // Start is aligned down to a multiple of the step, which can add one point.
-  let step = Math.max(1, Math.ceil(input.stepMs ?? 1), Math.ceil(range / Math.max(1, input.maxPoints - 2)));
+  let step = Math.max(1, Math.ceil(input.stepMs ?? 1), Math.ceil(range / Math.max(1, input.maxPoints - 1)));
   if (step > 1_000) step = Math.ceil(step / 1_000) * 1_000;
   // Chosen (not requested) steps of 5 min and more are whole minutes, so their buckets
   // line up with the 1-minute rollup and need no raw samples at their edges.
@@ -116,7 +123,8 @@ export function chooseStep(input: PlanInput): number {
 export function planEval(input: PlanInput): EvalPlan {
   checkRange(input);
   const stepMs = chooseStep(input);
-  const start = Math.floor(input.start / stepMs) * stepMs;
+  // Steps at exactly start + k·step, as Prometheus evaluates a range query.
+  const start = Math.floor(input.start);
   const steps = Math.floor((Math.floor(input.end) - start) / stepMs) + 1;
   const end = start + (steps - 1) * stepMs;
   let windowMs: number;
@@ -124,6 +132,10 @@ export function planEval(input: PlanInput): EvalPlan {
   if (input.instant) {
     windowMs = stepMs * Math.max(1, Math.ceil(LOOKBACK_MS / stepMs));
     bucketMs = stepMs;
+  } else if (input.windowMs !== undefined && input.windowMs < stepMs && input.stridedWindows !== false) {
+    // Windows with gaps between them: one bucket per step, exactly its window.
+    windowMs = Math.max(1, Math.ceil(input.windowMs));
+    return { kind: "eval", start, end, stepMs, steps, windowMs, bucketMs: windowMs, strideMs: stepMs, origin: start - windowMs, buckets: steps, bucketsPerStep: 1, bucketsPerWindow: 1 };
   } else if (input.windowMs !== undefined) {
     windowMs = Math.max(1, Math.ceil(input.windowMs));
     bucketMs = gcd(stepMs, windowMs);
@@ -145,6 +157,7 @@ export function planEval(input: PlanInput): EvalPlan {
     steps,
     windowMs,
     bucketMs,
+    strideMs: bucketMs,
     origin,
     buckets: (end - origin) / bucketMs,
     bucketsPerStep: stepMs / bucketMs,

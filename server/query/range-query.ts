@@ -1,19 +1,28 @@
 import { z } from "zod";
+import { epochMsSchema } from "../time/epoch-ms";
+import { refineMatcherRegex } from "../regex/linear-regex";
 import { type AggregateOp, aggregateSeries, histogramQuantileSeries, type StepSeries } from "./aggregate";
 import { lttb, minMaxDownsample, minMaxPoints, type Point } from "./downsample";
 import { evaluateCounter, evaluateDeriv, evaluateInstant, stepPoints } from "./evaluate";
-import { type EvalPlan, MAX_POINTS_LIMIT, planEval, planMinMax } from "./range-plan";
-import type { SampleSource, StoredSeries } from "./sample-source";
+import { type EvalPlan, MAX_POINTS_LIMIT, type MinMaxPlan, planEval, planMinMax } from "./range-plan";
+import { checkPlanCost, plannedCost, DEFAULT_QUERY_LIMITS, maxWindowMs, QueryBudgetError, QueryCancelledError, type QueryLimits, SampleBudget } from "./query-cost";
+import { type QueryContext, type SampleSource, type StoredSeries, yieldToEventLoop } from "./sample-source";
 import { compileMatchers, type Labels } from "./selector";
 
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a label name");
 const DAY_MS = 86_400_000;
 
-export const labelMatcherSchema = z.object({
-  name: labelName,
-  op: z.enum(["=", "!=", "=~", "!~"]),
-  value: z.string().max(1_000),
-});
+/** Where a query's series live: `local` (Loopscope's Postgres) or `prometheus` (the Prometheus-compatible data source). */
+export const QUERY_SOURCES = ["local", "prometheus"] as const;
+export type QuerySource = (typeof QUERY_SOURCES)[number];
+
+export const labelMatcherSchema = z
+  .object({
+    name: labelName,
+    op: z.enum(["=", "!=", "=~", "!~"]),
+    value: z.string().max(1_000),
+  })
+  .superRefine(refineMatcherRegex({ dotAll: true }));
 
 /**
  * A range query for charts: a series selector (metric + label matchers), a time range
@@ -24,8 +33,8 @@ export const rangeQuerySchema = z
   .object({
     metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a metric name"),
     matchers: z.array(labelMatcherSchema).max(20).default([]),
-    start: z.number().int().nonnegative(),
-    end: z.number().int().nonnegative(),
+    start: epochMsSchema,
+    end: epochMsSchema,
     stepMs: z.number().int().positive().optional(),
     maxPoints: z.number().int().min(2).max(MAX_POINTS_LIMIT).default(1_000),
     fn: z.enum(["raw", "rate", "increase", "deriv", "histogram_quantile"]).default("raw"),
@@ -35,13 +44,22 @@ export const rangeQuerySchema = z
     windowMs: z.number().int().positive().max(31 * DAY_MS).optional(),
     aggregate: z
       .object({
-        op: z.enum(["sum", "avg", "max", "min"]),
+        op: z.enum(["sum", "avg", "max", "min", "count"]),
         by: z.array(labelName).max(20).default([]),
       })
       .optional(),
+    /**
+     * Raw values as instant values at each step (the latest sample within the 5-minute lookback,
+     * unless a staleness marker followed it), as Prometheus's query_range answers a bare selector
+     * and as an alert rule sees them at each evaluation; by default raw values are min/max
+     * downsampled samples.
+     */
+    instant: z.boolean().optional(),
     /** How raw values are reduced: min/max per bucket (keeps every extreme) or LTTB. */
     downsample: z.enum(["minmax", "lttb"]).default("minmax"),
     maxSeries: z.number().int().min(1).max(1_000).default(200),
+    /** Where the series are: Loopscope's own store (default) or the Prometheus data source (LOOPSCOPE_PROMETHEUS_URL). */
+    source: z.enum(QUERY_SOURCES).optional(),
   })
   .superRefine((q, ctx) => {
     if (q.end < q.start) ctx.addIssue({ code: "custom", path: ["end"], message: "end must not be before start" });
@@ -78,6 +96,19 @@ export interface RangeQueryOptions {
   minWindowMs?: number;
   /** Series read at most for one evaluated query (aggregations read all matches). */
   maxInputSeries?: number;
+  /** The query's cost budget and deadline (defaults: DEFAULT_QUERY_LIMITS). */
+  limits?: Partial<QueryLimits>;
+  /** Aborted when the client goes away: the query stops, its Postgres statements are cancelled. */
+  signal?: AbortSignal;
+  /**
+   * Called with the query's planned cost (series × buckets + series × steps) before any sample is
+   * read; resolves once it may run (see QueryAdmission) with its release and whether it is
+   * expensive (then its statements run one at a time, leaving connections and cores to others),
+   * or throws to refuse it.
+   */
+  admit?: (cost: number, signal: AbortSignal) => Promise<{ release: () => void; expensive: boolean }>;
+  /** See PlanInput.stridedWindows (benchmarks compare against the contiguous plan). */
+  stridedWindows?: boolean;
 }
 
 function sortByLabels<T extends { labels: Labels }>(series: T[]): T[] {
@@ -96,14 +127,44 @@ async function matchingSeries(source: SampleSource, query: RangeQuery): Promise<
 
 /**
  * Evaluates a range query against a SampleSource. Raw queries without aggregation
- * are min/max downsampled per bucket (every spike survives); everything else is
+ * are min/max downsampled per bucket (every spike survives) unless `instant` asks for
+ * their instant values at each step; everything else is
  * evaluated at steps (≤ maxPoints) from per-bucket aggregates, with Prometheus
  * semantics for rate/increase (extrapolatedRate), deriv, histogram_quantile and
  * sum/avg/max/min by labels.
  */
 export async function runRangeQuery(source: SampleSource, query: RangeQuery, options: RangeQueryOptions = {}): Promise<RangeResult> {
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new QueryCancelledError(`query took longer than ${limits.timeoutMs} ms and was cancelled`, "timeout")), limits.timeoutMs);
+  const onClientGone = () => controller.abort(new QueryCancelledError("query cancelled: the client went away", "client-closed"));
+  if (options.signal?.aborted) onClientGone();
+  options.signal?.addEventListener("abort", onClientGone, { once: true });
+  const ctx: QueryContext = { signal: controller.signal, deadline: Date.now() + limits.timeoutMs, budget: new SampleBudget(limits.maxSamples) };
+  let release: (() => void) | undefined;
+  const admit = async (series: number, plan: EvalPlan | MinMaxPlan) => {
+    checkPlanCost(series, plan, limits);
+    if (!options.admit) return;
+    const admitted = await options.admit(plannedCost(series, plan), controller.signal);
+    release = admitted.release;
+    if (admitted.expensive) ctx.parallelism = 1;
+  };
+  try {
+    return await evaluateRangeQuery(source, query, options, admit, ctx);
+  } finally {
+    release?.();
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onClientGone);
+  }
+}
+
+/** Checks a plan against the budget, then waits for admission. */
+type Admit = (series: number, plan: EvalPlan | MinMaxPlan) => Promise<void>;
+
+async function evaluateRangeQuery(source: SampleSource, query: RangeQuery, options: RangeQueryOptions, admit: Admit, ctx: QueryContext): Promise<RangeResult> {
   const matched = await matchingSeries(source, query);
-  if (query.fn === "raw" && !query.aggregate) return rawQuery(source, query, matched);
+  ctx.signal?.throwIfAborted();
+  if (query.fn === "raw" && !query.aggregate && !query.instant) return rawQuery(source, query, matched, admit, ctx);
   const plan = planEval({
     start: query.start,
     end: query.end,
@@ -112,10 +173,18 @@ export async function runRangeQuery(source: SampleSource, query: RangeQuery, opt
     windowMs: query.windowMs,
     minWindowMs: options.minWindowMs,
     instant: query.fn === "raw",
+    stridedWindows: options.stridedWindows,
   });
+  if (query.windowMs !== undefined && query.windowMs > maxWindowMs(plan.end - plan.start, plan.stepMs)) {
+    throw new QueryBudgetError(
+      `windowMs ${query.windowMs} is too wide for this range and step (at most ${maxWindowMs(plan.end - plan.start, plan.stepMs)} ms: 100 × the range or step, and at least 7 days)`,
+    );
+  }
   const limit = options.maxInputSeries ?? 5_000;
   const input = matched.slice(0, limit);
-  let series = await evaluateSeries(source, query, plan, input);
+  await admit(input.length, plan);
+  let series = await evaluateSeries(source, query, plan, input, ctx);
+  ctx.signal?.throwIfAborted();
   if (query.fn === "histogram_quantile") {
     if (query.aggregate) series = aggregateSeries(series, "sum", [...query.aggregate.by.filter((l) => l !== "le"), "le"]);
     series = histogramQuantileSeries(query.quantile ?? 0.5, series);
@@ -134,14 +203,16 @@ export async function runRangeQuery(source: SampleSource, query: RangeQuery, opt
   };
 }
 
-async function rawQuery(source: SampleSource, query: RangeQuery, matched: StoredSeries[]): Promise<RangeResult> {
+async function rawQuery(source: SampleSource, query: RangeQuery, matched: StoredSeries[], admit: Admit, ctx: QueryContext): Promise<RangeResult> {
   const selected = matched.slice(0, query.maxSeries);
   // LTTB picks from twice as many min/max points as it may return.
   const budget = query.downsample === "lttb" ? Math.min(MAX_POINTS_LIMIT * 2, query.maxPoints * 2) : query.maxPoints;
   const plan = planMinMax({ start: query.start, end: query.end, maxPoints: budget, stepMs: query.stepMs });
+  await admit(selected.length, plan);
   const buckets = await source.minMaxBuckets(
     selected.map((s) => s.id),
     plan,
+    ctx,
   );
   const series: ResultSeries[] = [];
   for (const s of selected) {
@@ -153,31 +224,32 @@ async function rawQuery(source: SampleSource, query: RangeQuery, matched: Stored
   return { series, step: plan.bucketMs, ...(matched.length > selected.length ? { truncated: true } : {}) };
 }
 
-async function evaluateSeries(source: SampleSource, query: RangeQuery, plan: EvalPlan, input: StoredSeries[]): Promise<StepSeries[]> {
+async function evaluateSeries(source: SampleSource, query: RangeQuery, plan: EvalPlan, input: StoredSeries[], ctx: QueryContext): Promise<StepSeries[]> {
   const ids = input.map((s) => s.id);
   const out: StepSeries[] = [];
   switch (query.fn) {
     case "raw": {
-      const buckets = await source.valueBuckets(ids, plan);
-      const op = query.aggregate?.op;
-      const mode = op === "max" ? "max" : op === "min" ? "min" : "last";
+      const [buckets, stale] = await Promise.all([source.valueBuckets(ids, plan, ctx), source.staleMarkers(ids, plan.origin, plan.end)]);
       for (const s of input) {
+        await yieldToEventLoop(ctx);
         const b = buckets.get(s.id);
-        if (b) out.push({ labels: { __name__: s.metric, ...s.labels }, values: evaluateInstant(b, plan, mode) });
+        if (b) out.push({ labels: { __name__: s.metric, ...s.labels }, values: evaluateInstant(b, plan, stale.get(s.id)) });
       }
       return out;
     }
     case "deriv": {
-      const buckets = await source.regressionBuckets(ids, plan);
+      const buckets = await source.regressionBuckets(ids, plan, ctx);
       for (const s of input) {
+        await yieldToEventLoop(ctx);
         const b = buckets.get(s.id);
         if (b) out.push({ labels: { ...s.labels }, values: evaluateDeriv(b, plan) });
       }
       return out;
     }
     default: {
-      const buckets = await source.counterBuckets(ids, plan);
+      const buckets = await source.counterBuckets(ids, plan, ctx);
       for (const s of input) {
+        await yieldToEventLoop(ctx);
         const b = buckets.get(s.id);
         if (b) out.push({ labels: { ...s.labels }, values: evaluateCounter(b, plan, query.fn === "increase" ? "increase" : "rate") });
       }

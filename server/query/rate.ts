@@ -36,18 +36,20 @@ export function summarizeSamples(samples: readonly Sample[], rangeStart: number,
  */
 export function summarizeBuckets(buckets: CounterBuckets, from: number, to: number): WindowSummary | undefined {
   let summary: WindowSummary | undefined;
-  for (let j = Math.max(0, from); j <= to && j < buckets.count.length; j += 1) {
-    const n = buckets.count[j];
+  const offset = buckets.offset ?? 0;
+  // k: array index of bucket k + offset (buckets outside the arrays are empty).
+  for (let k = Math.max(0, from - offset); k <= to - offset && k < buckets.count.length; k += 1) {
+    const n = buckets.count[k];
     if (n === 0) continue;
     if (!summary) {
-      summary = { count: n, firstT: buckets.firstT[j], firstV: buckets.firstV[j], lastT: buckets.lastT[j], lastV: buckets.lastV[j], increase: buckets.increase[j] };
+      summary = { count: n, firstT: buckets.firstT[k], firstV: buckets.firstV[k], lastT: buckets.lastT[k], lastV: buckets.lastV[k], increase: buckets.increase[k] };
       continue;
     }
-    const first = buckets.firstV[j];
-    summary.increase += (first >= summary.lastV ? first - summary.lastV : first) + buckets.increase[j];
+    const first = buckets.firstV[k];
+    summary.increase += (first >= summary.lastV ? first - summary.lastV : first) + buckets.increase[k];
     summary.count += n;
-    summary.lastT = buckets.lastT[j];
-    summary.lastV = buckets.lastV[j];
+    summary.lastT = buckets.lastT[k];
+    summary.lastV = buckets.lastV[k];
   }
   return summary;
 }
@@ -98,21 +100,22 @@ export function extrapolatedRate(
  * bucket's sums to a common origin (the start of bucket `from`), which keeps the
  * numbers small and the result exact up to float rounding.
  */
-export function regressionSlope(buckets: RegressionBuckets, from: number, to: number, bucketMs: number): number | undefined {
+export function regressionSlope(buckets: RegressionBuckets, from: number, to: number, strideMs: number): number | undefined {
   let n = 0;
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let sxy = 0;
-  for (let j = Math.max(0, from); j <= to && j < buckets.count.length; j += 1) {
-    const c = buckets.count[j];
+  const offset = buckets.offset ?? 0;
+  for (let k = Math.max(0, from - offset); k <= to - offset && k < buckets.count.length; k += 1) {
+    const c = buckets.count[k];
     if (c === 0) continue;
-    const shift = ((j - from) * bucketMs) / 1000;
+    const shift = ((k + offset - from) * strideMs) / 1000;
     n += c;
-    sx += buckets.sumX[j] + c * shift;
-    sy += buckets.sumY[j];
-    sxx += buckets.sumXX[j] + 2 * shift * buckets.sumX[j] + c * shift * shift;
-    sxy += buckets.sumXY[j] + shift * buckets.sumY[j];
+    sx += buckets.sumX[k] + c * shift;
+    sy += buckets.sumY[k];
+    sxx += buckets.sumXX[k] + 2 * shift * buckets.sumX[k] + c * shift * shift;
+    sxy += buckets.sumXY[k] + shift * buckets.sumY[k];
   }
   if (n < 2) return undefined;
   const covXY = sxy - (sx * sy) / n;

@@ -1,4 +1,5 @@
 /** Label matching with Prometheus semantics (`=`, `!=`, `=~`, `!~`). */
+import { compileAnchored, type LinearRegex } from "../regex/linear-regex";
 
 export type MatchOp = "=" | "!=" | "=~" | "!~";
 
@@ -38,11 +39,11 @@ export function compileMatcher(matcher: LabelMatcher): (labels: Labels) => boole
       return (labels) => (labels[name] ?? "") !== value;
     case "=~":
     case "!~": {
-      let regex: RegExp;
+      let regex: LinearRegex;
       try {
-        regex = new RegExp(`^(?:${value})$`, "s");
+        regex = compileAnchored(value, { dotAll: true });
       } catch (error) {
-        throw new SelectorError(`label matcher ${name}${op}"${value}": invalid regular expression (${(error as Error).message})`);
+        throw new SelectorError(`label matcher ${name}${op}"${value.slice(0, 100)}": ${(error as Error).message.replace(/^is not a valid/, "invalid")}`);
       }
       return op === "=~" ? (labels) => regex.test(labels[name] ?? "") : (labels) => !regex.test(labels[name] ?? "");
     }

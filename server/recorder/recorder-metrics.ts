@@ -8,6 +8,8 @@ export interface RecorderMetrics {
   lastFlush: Gauge;
   written: Counter;
   flushDuration: Histogram;
+  staleMarkers: Counter;
+  rejected: Counter<"reason">;
 }
 
 export function recorderMetrics(registry: Registry): RecorderMetrics {
@@ -35,6 +37,13 @@ export function recorderMetrics(registry: Registry): RecorderMetrics {
         help: "Unix time of the recorder's last successful write.",
         registers,
       }),
+    staleMarkers:
+      existing<Counter>("loopscope_recorder_stale_markers_total") ??
+      new Counter({
+        name: "loopscope_recorder_stale_markers_total",
+        help: "Series ended with a staleness marker (failed scrape, series gone from its target, controller or replica stopped).",
+        registers,
+      }),
     written:
       existing<Counter>("loopscope_recorder_written_samples_total") ??
       new Counter({ name: "loopscope_recorder_written_samples_total", help: "Samples the recorder has stored.", registers }),
@@ -44,6 +53,14 @@ export function recorderMetrics(registry: Registry): RecorderMetrics {
         name: "loopscope_recorder_flush_duration_seconds",
         help: "Time to write one batch of samples.",
         buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers,
+      }),
+    rejected:
+      existing<Counter<"reason">>("loopscope_recorder_rejected_samples_total") ??
+      new Counter({
+        name: "loopscope_recorder_rejected_samples_total",
+        help: "Samples refused (bad timestamp, label limits) or rejected by the database, by reason; never retried.",
+        labelNames: ["reason"],
         registers,
       }),
   };

@@ -1,7 +1,10 @@
 import type pg from "pg";
 import type { Registry } from "prom-client";
 import type { BackgroundService } from "../lifecycle/service-set";
+import { RejectionBook, type SourceRejections } from "../ingest/rejection-book";
+import { DEFAULT_SAMPLE_LIMITS, type Rejection, type SampleLimits, seriesRejection, timestampRejection } from "../ingest/sample-limits";
 import { log as rootLog, type Logger } from "../log";
+import { writeIsolatingPoison } from "../store/poison-isolation";
 import { type DuplicateStrategy, SampleWriter } from "../store/sample-writer";
 import { SeriesStore } from "../store/series-store";
 import { type RecorderMetrics, recorderMetrics } from "./recorder-metrics";
@@ -9,6 +12,8 @@ import { collectRegistry } from "./registry-collector";
 import { type SampleBatch, SampleBuffer } from "./sample-buffer";
 import { describeSeries, type RecordedSample, SELF_SOURCE, type SeriesDescriptor } from "./sample";
 import { type ScrapedFamily, scrapedSamples } from "./scrape-families";
+import { endReplicaSeries, takeoverMarking } from "./replica-takeover";
+import { INSERT_MARKERS_SQL, type PendingMarker, StalenessTracker } from "./staleness";
 
 export interface RecorderOptions {
   /** Connections for writes (series upserts and COPY). */
@@ -26,6 +31,11 @@ export interface RecorderOptions {
   retryInitialMs?: number;
   retryMaxMs?: number;
   duplicateStrategy?: DuplicateStrategy;
+  /**
+   * What a sample may look like (server/ingest). Default: label limits and the storable
+   * years only; the wiring adds the window around now from the configuration.
+   */
+  limits?: SampleLimits;
   log?: Logger;
   now?: () => number;
 }
@@ -39,6 +49,8 @@ export interface RecorderStatus {
   /** Samples dropped (oldest first) because the buffer was full. */
   dropped: number;
   written: number;
+  /** Samples refused at the edge or rejected by the database (never retried), all sources. */
+  rejected: number;
   writeErrors: number;
   lastError: string | null;
   lastErrorAt: number | null;
@@ -58,7 +70,10 @@ interface TrackedSeries extends SeriesDescriptor {
 /** Series without samples for this long are forgotten by the in-memory caches. */
 const IDLE_SERIES_MS = 60 * 60_000;
 
-const MAX_DATE_MS = 8.64e15;
+/** Staleness markers held at most while the database is unavailable (the oldest are dropped first). */
+const MAX_PENDING_MARKERS = 100_000;
+/** Consecutive failed writes after which the recorder is reported not ready. */
+export const UNREADY_AFTER_FAILURES = 5;
 
 /**
  * Samples every metric into Postgres as Prometheus would store it. Every interval it
@@ -78,6 +93,10 @@ export class Recorder implements BackgroundService {
   private readonly metrics?: RecorderMetrics;
   private readonly tracked = new Map<string, TrackedSeries>();
   private readonly byKey = new Map<string, TrackedSeries>();
+  private readonly staleness = new StalenessTracker();
+  private markers: PendingMarker[] = [];
+  private readonly rejections = new RejectionBook();
+  private readonly limits: SampleLimits;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly intervalMs: number;
@@ -106,6 +125,7 @@ export class Recorder implements BackgroundService {
     this.maxBatch = Math.max(1, Math.min(options.maxBatchSamples ?? 50_000, Math.floor(this.buffer.capacity / 4)));
     this.retryInitialMs = options.retryInitialMs ?? 500;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.limits = options.limits ?? { ...DEFAULT_SAMPLE_LIMITS, maxAgeMs: 0, maxFutureMs: 0 };
     this.series = new SeriesStore(options.pool);
     this.writer = new SampleWriter(options.pool, { strategy: options.duplicateStrategy });
     const metricsRegistry = options.metricsRegistry ?? options.registry;
@@ -125,8 +145,14 @@ export class Recorder implements BackgroundService {
     }, this.intervalMs);
   }
 
-  /** Stops collecting and makes one bounded last attempt to write what is buffered. */
+  /**
+   * Stops collecting, marks every series this replica recorded stale (its samples end
+   * here, so sums across replicas stop counting it at once instead of 5 minutes later),
+   * and makes one bounded last attempt to write what is buffered.
+   */
   async stop(flushBudgetMs = 2_000): Promise<void> {
+    const now = this.now();
+    for (const source of this.staleness.sources()) this.endSource(source, now);
     this.stopped = true;
     clearInterval(this.interval);
     this.interval = undefined;
@@ -143,7 +169,7 @@ export class Recorder implements BackgroundService {
   /** Collects the in-process registry now (stamped `ts`, default now); returns samples accepted. */
   async collect(ts = this.now()): Promise<number> {
     if (!this.options.registry) return 0;
-    return this.record(SELF_SOURCE, await collectRegistry(this.options.registry, ts));
+    return this.recordSnapshot(SELF_SOURCE, await collectRegistry(this.options.registry, ts), ts);
   }
 
   /**
@@ -152,23 +178,79 @@ export class Recorder implements BackgroundService {
    * is "target:<id>". Returns the number of samples accepted into the buffer.
    */
   recordScrape(source: string, families: readonly ScrapedFamily[], ts: number): number {
-    return this.record(source, scrapedSamples(families, ts));
+    return this.recordSnapshot(source, scrapedSamples(families, ts), ts);
+  }
+
+  /**
+   * Ends every series of `source` now with a staleness marker (a scrape target that was
+   * removed or disabled, or whose scraping stopped in this replica).
+   */
+  endSource(source: string, ts = this.now()): void {
+    this.queueMarkers(this.staleness.end(source), ts);
+  }
+
+  /**
+   * Forgets which series `source` had, without ending them: its target moved to another
+   * replica's scrape shard, which goes on recording the same series.
+   */
+  forgetSource(source: string): void {
+    this.staleness.end(source);
+  }
+
+  /**
+   * `identity` took over the expired lease of `previousHolder` at `at`: ends that dead
+   * replica's recent series (see replica-takeover.ts). Never throws; resolves the count.
+   */
+  async endReplica(previousHolder: string, identity: string, at: number): Promise<number> {
+    const marking = takeoverMarking(previousHolder, identity, at);
+    if (!marking) return 0;
+    try {
+      const ended = await endReplicaSeries(this.options.pool, marking);
+      this.metrics?.staleMarkers.inc(ended);
+      this.log.info({ replica: marking.replica, ended }, "ended the series of the replica whose lease was taken over");
+      return ended;
+    } catch (error) {
+      this.log.warn({ replica: marking.replica, err: error instanceof Error ? error.message : String(error) }, "could not end the series of the replica whose lease was taken over");
+      return 0;
+    }
+  }
+
+  /** Records a whole snapshot of a source; the series missing from it since the last one end at `ts`. */
+  private recordSnapshot(source: string, samples: readonly RecordedSample[], ts: number): number {
+    const present = new Set<SeriesDescriptor>();
+    const accepted = this.record(source, samples, present);
+    this.queueMarkers(this.staleness.next(source, present), Math.trunc(ts));
+    return accepted;
+  }
+
+  private queueMarkers(series: readonly SeriesDescriptor[], ts: number): void {
+    if (series.length === 0 || !Number.isFinite(ts)) return;
+    for (const s of series) this.markers.push({ series: s, ts });
+    if (this.markers.length > MAX_PENDING_MARKERS) this.markers = this.markers.slice(this.markers.length - MAX_PENDING_MARKERS);
+    this.metrics?.staleMarkers.inc(series.length);
+    this.scheduleDrain();
   }
 
   /**
    * Accepts samples from `source`. A sample repeating its series' previous timestamp is
-   * skipped (exporters with fixed timestamps); samples with an invalid timestamp are
-   * ignored. Returns the number accepted.
+   * skipped (exporters with fixed timestamps); samples outside the limits (a timestamp
+   * out of the accepted window, too many or too long labels) are refused and counted per
+   * source, the others accepted. Returns the number accepted.
    */
-  record(source: string, samples: readonly RecordedSample[]): number {
+  record(source: string, samples: readonly RecordedSample[], present?: Set<SeriesDescriptor>): number {
     let accepted = 0;
     let dropped = 0;
     const seenAt = this.now();
     for (const sample of samples) {
       const ts = Math.trunc(sample.ts);
-      if (!Number.isFinite(ts) || Math.abs(ts) > MAX_DATE_MS) continue;
+      const refused = timestampRejection(ts, seenAt, this.limits) ?? seriesRejection(sample.metric, sample.labels, this.limits);
+      if (refused) {
+        this.reject(source, refused, seenAt);
+        continue;
+      }
       const series = this.intern(source, sample);
       series.seenAt = seenAt;
+      if (present && !sample.explicitTimestamp) present.add(series);
       if (series.lastTs === ts) continue;
       series.lastTs = ts;
       dropped += this.buffer.push(series, ts, sample.value);
@@ -190,7 +272,7 @@ export class Recorder implements BackgroundService {
   async flush(): Promise<boolean> {
     this.clearRetry();
     if (this.draining) await this.draining;
-    while (this.buffer.queuedCount > 0) {
+    while (this.buffer.queuedCount > 0 || this.markers.length > 0) {
       this.drainQueued = false;
       const ok = await this.startDrain();
       if (!ok) return false;
@@ -205,6 +287,7 @@ export class Recorder implements BackgroundService {
       capacity: this.buffer.capacity,
       dropped: this.buffer.dropped,
       written: this.written,
+      rejected: this.rejections.total,
       writeErrors: this.writeErrors,
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
@@ -212,6 +295,36 @@ export class Recorder implements BackgroundService {
       nextRetryAt: this.nextRetryAt,
       intervalMs: this.intervalMs,
     };
+  }
+
+  /** What was refused from `source` (e.g. "target:3"), or from every source. */
+  rejected(source: string): SourceRejections | undefined {
+    return this.rejections.of(source);
+  }
+
+  allRejected(): SourceRejections[] {
+    return this.rejections.all();
+  }
+
+  /** Whether writes have kept failing (the database refuses them or is unreachable). */
+  get writesFailing(): boolean {
+    return this.failures >= UNREADY_AFTER_FAILURES;
+  }
+
+  /**
+   * Counts samples refused by another ingest path (remote write) against `source`, so
+   * readiness, the metrics and the per-source counts cover every way samples arrive.
+   */
+  refuse(source: string, rejection: Rejection, count = 1): void {
+    if (count > 0) this.reject(source, rejection, this.now(), count);
+  }
+
+  private reject(source: string, rejection: Rejection, at: number, count = 1): void {
+    const first = this.rejections.of(source) === undefined;
+    this.rejections.add(source, rejection, at, count);
+    this.metrics?.rejected.inc({ reason: rejection.reason }, count);
+    // Logged once per source (the Targets page and readyz keep the running count), not per sample.
+    if (first) this.log.warn({ source, reason: rejection.reason, problem: rejection.message }, "refused samples from a source; counting further ones");
   }
 
   /**
@@ -282,14 +395,43 @@ export class Recorder implements BackgroundService {
       this.buffer.commit(batch);
       this.onWriteSucceeded(batch, (performance.now() - started) / 1000);
     }
+    if (this.markers.length > 0) {
+      const markers = this.markers;
+      this.markers = [];
+      try {
+        await this.writeMarkers(markers);
+      } catch (error) {
+        this.markers = [...markers, ...this.markers];
+        this.onWriteFailed(undefined, error);
+        return false;
+      }
+    }
     return true;
   }
 
+  private async writeMarkers(markers: readonly PendingMarker[]): Promise<void> {
+    const ids = await this.series.resolve(markers.map((m) => m.series));
+    await this.options.pool.query(INSERT_MARKERS_SQL, [markers.map((m) => ids.get(m.series.hash)), markers.map((m) => m.ts)]);
+  }
+
+  /**
+   * Writes a batch; rows the database refuses for their data (a poison row) are isolated
+   * by bisection, dropped and counted against their source, and the rest is stored, so
+   * one bad sample never blocks the buffer. Other failures throw (the batch is retried).
+   */
   private async writeBatch(batch: SampleBatch): Promise<void> {
-    const ids = await this.series.resolve(batch.series);
-    const seriesIds = new Int32Array(batch.length);
-    for (let i = 0; i < batch.length; i += 1) seriesIds[i] = ids.get(batch.series[i].hash)!;
-    await this.writer.write({ seriesIds, ts: batch.ts, values: batch.values, length: batch.length });
+    const poison = await writeIsolatingPoison(batch.length, async (start, end) => {
+      const series = batch.series.slice(start, end);
+      const ids = await this.series.resolve(series);
+      const seriesIds = new Int32Array(end - start);
+      for (let i = 0; i < series.length; i += 1) seriesIds[i] = ids.get(series[i].hash)!;
+      await this.writer.write({ seriesIds, ts: batch.ts.subarray(start, end), values: batch.values.subarray(start, end), length: end - start });
+    });
+    const at = this.now();
+    for (const row of poison) {
+      const series = batch.series[row.index];
+      this.reject(series.source, { reason: "write_rejected", message: `the database refused a sample of ${series.metric}: ${row.error}` }, at);
+    }
   }
 
   private onWriteSucceeded(batch: SampleBatch, seconds: number): void {
@@ -304,8 +446,8 @@ export class Recorder implements BackgroundService {
     this.metrics?.buffered.set(this.buffer.size);
   }
 
-  private onWriteFailed(batch: SampleBatch, error: unknown): void {
-    const dropped = this.buffer.restore(batch);
+  private onWriteFailed(batch: SampleBatch | undefined, error: unknown): void {
+    const dropped = batch ? this.buffer.restore(batch) : 0;
     if (dropped > 0) this.metrics?.dropped.inc(dropped);
     this.failures += 1;
     this.writeErrors += 1;
@@ -329,8 +471,3 @@ export class Recorder implements BackgroundService {
   }
 }
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    recorder: Recorder;
-  }
-}

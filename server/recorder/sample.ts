@@ -17,6 +17,8 @@ export interface RecordedSample {
   ts: number;
   type: MetricType;
   help: string;
+  /** The exporter stamped this sample itself (such series are never marked stale, as in Prometheus). */
+  explicitTimestamp?: boolean;
 }
 
 /** A series as stored in the `series` table (without its database id). */
@@ -33,6 +35,13 @@ export interface SeriesDescriptor {
 
 /** The source name of the in-process registry. */
 export const SELF_SOURCE = "self";
+
+/**
+ * The `job` of the in-process registry's series: Loopscope records itself as Prometheus
+ * would scrape it, so a target that scrapes Loopscope's own /metrics is one more job
+ * beside it (and the built-in controllers' queries select `job="loopscope"`).
+ */
+export const SELF_JOB = "loopscope";
 
 /** Labels with their names in sorted order (the canonical form for hashing and display). */
 export function sortedLabels(labels: Labels): [string, string][] {

@@ -35,14 +35,8 @@ export function scrapedSamples(families: readonly ScrapedFamily[], scrapeTs: num
         if (labels.le !== undefined) labels.le = normalizeFloatLabel(labels.le);
         if (labels.quantile !== undefined) labels.quantile = normalizeFloatLabel(labels.quantile);
       }
-      out.push({
-        metric: sample.name,
-        labels,
-        value: sample.value,
-        ts: sample.timestampMs !== undefined && Number.isFinite(sample.timestampMs) ? Math.trunc(sample.timestampMs) : scrapeTs,
-        type,
-        help,
-      });
+      const explicit = sample.timestampMs !== undefined && Number.isFinite(sample.timestampMs);
+      out.push({ metric: sample.name, labels, value: sample.value, ts: explicit ? Math.trunc(sample.timestampMs ?? 0) : scrapeTs, type, help, ...(explicit ? { explicitTimestamp: true } : {}) });
     }
   }
   return out;

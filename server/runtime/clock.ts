@@ -23,17 +23,61 @@ export interface Clock {
  */
 const monotonic = performance.now.bind(performance);
 
+/**
+ * The longest delay one Node timer holds: longer ones (and non-finite ones) fire after
+ * 1 ms with a TimeoutOverflowWarning, which turned a 30-day `addAfter` into a hot loop.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer made of capped Node timers: each one that fires early re-arms for the rest. */
+class LongTimer {
+  readonly __timer = true as const;
+  private timeout: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly callback: () => void,
+    private readonly at: number,
+    private readonly maxChunkMs: number,
+  ) {
+    this.arm();
+  }
+
+  cancel(): void {
+    if (this.timeout !== undefined) clearTimeout(this.timeout);
+    this.timeout = undefined;
+  }
+
+  private arm(): void {
+    const remaining = this.at - monotonic();
+    const chunk = Math.min(Math.max(0, remaining), this.maxChunkMs);
+    this.timeout = setTimeout(() => {
+      this.timeout = undefined;
+      if (chunk < remaining) this.arm();
+      else this.callback();
+    }, chunk);
+    this.timeout.unref();
+  }
+}
+
+/**
+ * Calls `callback` once after `ms` (any length: a delay over {@link MAX_TIMER_MS} is
+ * served by successive timers of at most `maxChunkMs`). Outside any reconcile context
+ * and unref'd, as every runtime timer is.
+ */
+export function setLongTimer(callback: () => void, ms: number, maxChunkMs = MAX_TIMER_MS): TimerHandle {
+  if (!(maxChunkMs >= 1 && maxChunkMs <= MAX_TIMER_MS)) throw new RangeError(`maxChunkMs must be between 1 and ${MAX_TIMER_MS}, got ${maxChunkMs}`);
+  const delay = Number.isNaN(ms) ? 0 : Math.max(0, ms);
+  return reconcileContext.exit(() => new LongTimer(callback, monotonic() + delay, maxChunkMs));
+}
+
 export const systemClock: Clock = {
   now: monotonic,
   setTimer(callback, ms) {
-    return reconcileContext.exit(() => {
-      const timer = setTimeout(callback, Math.max(0, ms));
-      timer.unref();
-      return timer;
-    });
+    return setLongTimer(callback, ms);
   },
   clearTimer(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
+    if (handle instanceof LongTimer) handle.cancel();
+    else clearTimeout(handle as NodeJS.Timeout);
   },
 };
 

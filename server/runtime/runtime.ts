@@ -65,11 +65,6 @@ export interface ControllerRuntimeOptions {
   onReconcileSettled?: (context: ReconcileContext) => void;
 }
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    runtime: ControllerRuntime;
-  }
-}
 
 /**
  * The controllers of this process and the source that feeds them: it routes each

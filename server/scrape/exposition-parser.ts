@@ -18,8 +18,9 @@ import { formatOpenMetricsFloat, parsePrometheusFloat } from "./prometheus-float
  *   same series whichever format the target served. Turn off with
  *   `normalizeBucketLabels: false`.
  * - Labels with empty values are kept (`priority=""`), as exposed.
- * - A series repeated within one exposition is an error: an exporter that does this
- *   is broken, and storing one of the two values would be a guess.
+ * - A series repeated within one exposition (same name, labels and timestamp) is
+ *   dropped and counted in `duplicates`, the first occurrence kept, as Prometheus's
+ *   scrape loop does (it keeps `up` = 1 and counts the rest as duplicate samples).
  * - Unknown escape sequences are kept literally (as Prometheus does) rather than rejected.
  */
 
@@ -136,6 +137,7 @@ class ExpositionParser {
   /** Bucket bounds repeat on every series of a histogram; format each spelling once. */
   private readonly canonicalBounds = new Map<string, string>();
   private sampleCount = 0;
+  private duplicates = 0;
   /** Scratch label buffers reused for every sample and exemplar: labels are copied into a fresh record. */
   private readonly labels = new LabelBuffer();
   private readonly exemplarLabels = new LabelBuffer();
@@ -185,7 +187,7 @@ class ExpositionParser {
       if (family.unit !== undefined) out.unit = family.unit;
       families.push(out);
     }
-    return { families, sampleCount: this.sampleCount };
+    return { families, sampleCount: this.sampleCount, duplicates: this.duplicates };
   }
 
   // ---- lines --------------------------------------------------------------------
@@ -334,7 +336,10 @@ class ExpositionParser {
     const labels = this.buildLabels(buffer);
     const sample: { -readonly [K in keyof Sample]: Sample[K] } = { name, labels, value };
     if (timestampMs !== undefined) sample.timestampMs = timestampMs;
-    this.rejectDuplicate(sample, buffer);
+    if (this.isDuplicate(sample, buffer)) {
+      this.duplicates++;
+      return;
+    }
     if (exemplar !== undefined) sample.exemplar = exemplar;
     family.samples.push(sample);
     if (++this.sampleCount > this.maxSamples) {
@@ -342,8 +347,8 @@ class ExpositionParser {
     }
   }
 
-  /** Fails when the same series (and timestamp) was already exposed. Hashing avoids building a key string per sample. */
-  private rejectDuplicate(sample: Sample, buffer: LabelBuffer): void {
+  /** Whether the same series (and timestamp) was already exposed. Hashing avoids building a key string per sample. */
+  private isDuplicate(sample: Sample, buffer: LabelBuffer): boolean {
     let hash = hashString(0x811c9dc5, sample.name);
     if (buffer.count > 0 && this.lastShape !== undefined) {
       // buildLabels just used lastShape for this buffer; its order is the sorted one.
@@ -353,14 +358,15 @@ class ExpositionParser {
     const earlier = this.seen.get(hash);
     if (earlier === undefined) {
       this.seen.set(hash, sample);
-      return;
+      return false;
     }
     // A hash collision (rare, or crafted): compare full keys, kept in a set so it stays O(1).
     const keys = earlier instanceof Set ? earlier : new Set([seriesKey(earlier)]);
     const key = seriesKey(sample);
-    if (keys.has(key)) this.fail(`duplicate series ${sample.name}${this.formatLabels(sample.labels)}`);
+    if (keys.has(key)) return true;
     keys.add(key);
     this.seen.set(hash, keys);
+    return false;
   }
 
   /** The family a sample name belongs to, and the suffix it has in that family. */
@@ -604,11 +610,6 @@ class ExpositionParser {
 
   private quoteToken(token: string): string {
     return JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}…` : token);
-  }
-
-  private formatLabels(labels: Labels): string {
-    const parts = Object.keys(labels).map((k) => `${k}=${JSON.stringify(labels[k])}`);
-    return parts.length === 0 ? "" : `{${parts.join(",")}}`;
   }
 
   private fail(detail: string): never {

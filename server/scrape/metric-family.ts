@@ -46,6 +46,8 @@ export interface ParsedExposition {
   readonly families: MetricFamily[];
   /** The number of samples over all families. */
   readonly sampleCount: number;
+  /** Samples dropped because their series (and timestamp) appeared earlier in the exposition. */
+  readonly duplicates: number;
 }
 
 /** Which text format an exposition is in. */

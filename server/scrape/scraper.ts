@@ -60,6 +60,8 @@ export interface ScrapeSuccess {
   readonly families: MetricFamily[];
   /** Number of samples in `families`. */
   readonly samples: number;
+  /** Samples dropped as repeats of a series already in the exposition (counted, as Prometheus does). */
+  readonly duplicates: number;
   readonly durationMs: number;
   /** Epoch ms when the scrape started; samples without their own timestamp are stamped with it (as Prometheus does). */
   readonly scrapedAt: number;
@@ -147,7 +149,7 @@ export class Scraper {
       const text = decodeUtf8(body);
       const format = detectFormat(contentType, text);
       const parsed = parseExposition(text, { format, maxSamples: this.maxSamples, keepCreatedSamples: this.keepCreated });
-      return { ok: true, families: parsed.families, samples: parsed.sampleCount, durationMs: elapsed(), scrapedAt, format, bodyBytes: body.length };
+      return { ok: true, families: parsed.families, samples: parsed.sampleCount, duplicates: parsed.duplicates, durationMs: elapsed(), scrapedAt, format, bodyBytes: body.length };
     } catch (error) {
       // Once the body is in, the timeout and cancellation no longer apply: a later error is about the content.
       const problem =

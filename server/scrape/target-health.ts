@@ -1,6 +1,5 @@
 import type { Labels, MetricFamily } from "./metric-family";
 import type { ScrapeResult } from "./scraper";
-import type { ScrapeTarget } from "./target-schema";
 
 /**
  * Per-target health as Prometheus reports it: `up` after each scrape, when it ran, how
@@ -57,24 +56,20 @@ export function healthColumns(result: ScrapeResult): TargetHealthColumns {
   };
 }
 
-/** The labels Prometheus gives a target's series: `instance` (host:port), `job` (the target name), then the target's own labels. */
-export function targetLabels(target: Pick<ScrapeTarget, "name" | "url" | "labels">): Labels {
-  const merged: Record<string, string> = { instance: new URL(target.url).host, job: target.name, ...target.labels };
-  const sorted: Record<string, string> = {};
-  for (const key of Object.keys(merged).sort()) sorted[key] = merged[key];
-  return sorted;
-}
-
 /**
- * `up`, `scrape_duration_seconds` and `scrape_samples_scraped` for one scrape, with
- * `labels` (usually {@link targetLabels}). Stamp them with `result.scrapedAt`.
+ * `up`, `scrape_duration_seconds`, `scrape_samples_scraped` and
+ * `scrape_samples_post_metric_relabeling` for one scrape (as Prometheus records them),
+ * plus `loopscope_scrape_duplicate_samples` (repeats of a series in the exposition,
+ * dropped), with `labels` (usually `targetLabels`). Stamp them with `result.scrapedAt`.
  */
 export function syntheticFamilies(result: ScrapeResult, labels: Labels): MetricFamily[] {
   const gauge = (name: string, help: string, value: number): MetricFamily => ({ name, type: "gauge", help, samples: [{ name, labels: { ...labels }, value }] });
   return [
     gauge("up", "1 if the last scrape of the target succeeded, 0 if it failed.", result.ok ? 1 : 0),
     gauge("scrape_duration_seconds", "How long the scrape of the target took, in seconds.", result.durationMs / 1000),
-    gauge("scrape_samples_scraped", "How many samples the target exposed (0 when the scrape failed).", result.ok ? result.samples : 0),
+    gauge("scrape_samples_scraped", "How many samples the target exposed (0 when the scrape failed).", result.ok ? result.samples + result.duplicates : 0),
+    gauge("scrape_samples_post_metric_relabeling", "How many of the target's samples were kept (0 when the scrape failed).", result.ok ? result.samples : 0),
+    gauge("loopscope_scrape_duplicate_samples", "Samples the target exposed twice for the same series (the repeats are dropped).", result.ok ? result.duplicates : 0),
   ];
 }
 

@@ -63,9 +63,13 @@ export const scrapeTargetFields = z.object({
   /** Defaults to the smaller of 10 s and the interval. */
   timeoutMs: z.number().int().min(MIN_TIMEOUT_MS, `the timeout must be at least ${MIN_TIMEOUT_MS} ms`).optional(),
   auth: scrapeAuthSchema.optional(),
-  /** Extra labels for this target's synthetic series (up, scrape_duration_seconds, …). */
+  /** Labels attached to every series of this target (`job` overrides the default job, the target's name). */
   labels: targetLabelsSchema.optional(),
+  /** Prometheus's honor_labels: on a clash the exposed label wins (default: the target's wins, the exposed one becomes exported_<name>). */
+  honorLabels: z.boolean().optional(),
   enabled: z.boolean().optional(),
+  /** Base URL of the target's net/http/pprof handlers (controller-runtime's PprofBindAddress), for goroutine leak diagnostics. */
+  pprofUrl: scrapeUrlSchema.nullable().optional(),
 });
 
 /** A complete target definition (without its database id), defaults filled in. */
@@ -79,7 +83,9 @@ export const scrapeTargetSpecSchema = scrapeTargetFields
       timeoutMs: target.timeoutMs ?? Math.min(DEFAULT_TIMEOUT_MS, intervalMs),
       auth: target.auth ?? ({ kind: "none" } as ScrapeAuth),
       labels: target.labels ?? {},
+      honorLabels: target.honorLabels ?? false,
       enabled: target.enabled ?? true,
+      ...(target.pprofUrl ? { pprofUrl: target.pprofUrl } : {}),
     };
   })
   .superRefine((target, ctx) => {

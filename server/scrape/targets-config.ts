@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { parseDuration } from "../config";
+import { durationText } from "../../shared/duration";
 import { type ScrapeTargetSpec, scrapeTargetSpecSchema } from "./target-schema";
 
 /**
@@ -12,7 +12,8 @@ import { type ScrapeTargetSpec, scrapeTargetSpecSchema } from "./target-schema";
  * File format — a JSON array, or `{ "targets": [...] }`; each entry is a URL string or:
  *   { "name": "orders-operator", "url": "http://orders-operator.ops:8080/metrics",
  *     "interval": "30s", "timeout": "5s",          // or intervalMs / timeoutMs
- *     "labels": { "team": "payments" },
+ *     "labels": { "team": "payments" },            // "job" here overrides the default job (the name)
+ *     "honorLabels": false,                         // Prometheus's honor_labels
  *     "auth": { "kind": "bearer", "tokenFile": "/var/run/secrets/metrics/token" } }
  * Secrets may be inline (`token`, `password`) or read from a file (`tokenFile`,
  * `passwordFile`, e.g. a mounted Kubernetes Secret; trailing newlines are trimmed).
@@ -32,7 +33,6 @@ export class TargetsConfigError extends Error {
   }
 }
 
-const durationText = z.string().regex(/^\d+(ms|s|m|h|d)$/, "a duration such as 500ms, 15s or 1m").transform(parseDuration);
 
 const fileAuthSchema = z.union([
   z.object({ kind: z.literal("none") }).strict(),
@@ -52,13 +52,15 @@ const fileEntrySchema = z.union([
     .object({
       name: z.string().optional(),
       url: z.string(),
-      interval: durationText.optional(),
+      interval: durationText().optional(),
       intervalMs: z.number().optional(),
-      timeout: durationText.optional(),
+      timeout: durationText().optional(),
       timeoutMs: z.number().optional(),
       labels: z.record(z.string(), z.string()).optional(),
+      honorLabels: z.boolean().optional(),
       auth: fileAuthSchema.optional(),
       enabled: z.boolean().optional(),
+      pprofUrl: z.string().optional(),
     })
     .strict(),
 ]);
@@ -128,7 +130,9 @@ async function toCandidate(entry: FileEntry, where: string, problems: string[]):
   if (intervalMs !== undefined) candidate.intervalMs = intervalMs;
   if (timeoutMs !== undefined) candidate.timeoutMs = timeoutMs;
   if (entry.labels !== undefined) candidate.labels = entry.labels;
+  if (entry.honorLabels !== undefined) candidate.honorLabels = entry.honorLabels;
   if (entry.enabled !== undefined) candidate.enabled = entry.enabled;
+  if (entry.pprofUrl !== undefined) candidate.pprofUrl = entry.pprofUrl;
   const auth = entry.auth;
   if (auth?.kind === "bearer") {
     const token = auth.tokenFile === undefined ? auth.token : await readSecret(auth.tokenFile, where, problems);

@@ -5,15 +5,13 @@ import type { PrismaClient } from "../store/prisma";
 import type { MetricFamily } from "./metric-family";
 import { ScrapeScheduler } from "./scheduler";
 import { Scraper } from "./scraper";
-import { healthColumns, syntheticFamilies, targetLabels } from "./target-health";
+import { checkOutboundHost, DEFAULT_OUTBOUND_POLICY, type OutboundPolicy } from "../outbound/policy";
+import { healthColumns, syntheticFamilies } from "./target-health";
+import { targetLabels, withTargetLabels } from "./target-labels";
 import { type ScrapeAuth, type ScrapeTarget, type ScrapeTargetInput, type ScrapeTargetSpec, scrapeTargetSpecSchema } from "./target-schema";
 import { RepeatingTask } from "../lifecycle/repeating-task";
+import { keepsCredential } from "../outbound/credential-scope";
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    targets: TargetsService;
-  }
-}
 
 /** What the API shows of a target: never its credential, only whether one is stored. */
 export interface TargetView {
@@ -27,6 +25,7 @@ export interface TargetView {
   authUser: string | null;
   hasSecret: boolean;
   labels: Record<string, string>;
+  honorLabels: boolean;
   origin: string;
   up: boolean | null;
   lastScrapeAt: number | null;
@@ -36,15 +35,26 @@ export interface TargetView {
 }
 
 export type RecordScrape = (source: string, families: readonly MetricFamily[], ts: number) => void;
+/** Ends every recorded series of a source with a staleness marker. */
+export type EndSource = (source: string) => void;
+/** Forgets a source's series without ending them (its target moved to another replica, which goes on scraping it). */
+export type ForgetSource = (source: string) => void;
 
 export interface TargetsServiceOptions {
   prisma: PrismaClient;
   secrets: SecretBox;
   /** Hands each successful scrape (plus the synthetic up/duration series) to the recorder. */
   record: RecordScrape;
+  /** Ends a target's series (stale markers) when it is removed or disabled, or when scraping stops in this replica. */
+  endSource?: EndSource;
+  /** Scrape sharding (server/scrape/scrape-shards.ts): whether this replica scrapes a target; default all. */
+  owns?: (targetId: number) => boolean;
+  forgetSource?: ForgetSource;
   /** Targets from LOOPSCOPE_TARGETS_FILE / LOOPSCOPE_TARGETS, upserted by name at start. */
   configured?: ScrapeTargetSpec[];
   scraper?: Scraper;
+  /** Where targets may point (checked when a target is saved, and again by the scraper on every connect). */
+  policy?: OutboundPolicy;
   log: Logger;
   /**
    * How often the running service re-reads the stored targets, so targets added, changed
@@ -52,6 +62,14 @@ export interface TargetsServiceOptions {
    * (the leader). Default 15 s.
    */
   reloadEveryMs?: number;
+}
+
+/** A target whose URL the outbound policy refuses: rejected when saved, not discovered at the first scrape. */
+export class TargetRefusedError extends Error {
+  constructor(reason: string) {
+    super(`url: ${reason}`);
+    this.name = "TargetRefusedError";
+  }
 }
 
 export class TargetNotFoundError extends Error {
@@ -79,7 +97,8 @@ export class TargetsService implements BackgroundService {
       scraper: this.scraper,
       logger: options.log,
       onResult: async (target, result) => {
-        const families = [...(result.ok ? result.families : []), ...syntheticFamilies(result, targetLabels(target))];
+        const labels = targetLabels(target);
+        const families = [...(result.ok ? withTargetLabels(result.families, labels, target.honorLabels) : []), ...syntheticFamilies(result, labels)];
         options.record(`target:${target.id}`, families, result.scrapedAt);
         await options.prisma.scrapeTarget.update({ where: { id: target.id }, data: healthColumns(result) }).catch((error: unknown) => {
           options.log.warn({ target: target.name, err: String(error) }, "could not store scrape health");
@@ -104,16 +123,75 @@ export class TargetsService implements BackgroundService {
     this.reloads.start(this.options.reloadEveryMs ?? 15_000);
   }
 
-  /** Brings the scheduler in line with the stored targets (unchanged targets keep their phase). */
+  /**
+   * Brings the scheduler in line with the stored targets this replica owns (unchanged
+   * targets keep their phase). A target no longer scraped here ends its series, unless it
+   * only moved to another replica's share: that replica goes on with the same series.
+   */
   private async reload(): Promise<void> {
     const rows = await this.options.prisma.scrapeTarget.findMany();
-    this.scheduler.replaceAll(rows.map((row) => this.toTarget(row)));
+    const before = this.scraped();
+    this.scheduler.replaceAll(rows.filter((row) => this.owns(row.id)).map((row) => this.toTarget(row)));
+    const after = new Set(this.scraped());
+    const movedAway = new Set(rows.filter((row) => row.enabled && !this.owns(row.id)).map((row) => row.id));
+    for (const id of before) {
+      if (after.has(id)) continue;
+      if (movedAway.has(id)) this.options.forgetSource?.(`target:${id}`);
+      else this.endTarget(id);
+    }
+  }
+
+  private owns(id: number): boolean {
+    return this.options.owns?.(id) ?? true;
+  }
+
+  /** This replica's share changed: scrape the targets it owns now (and stop the others). */
+  reshard(): Promise<void> {
+    return this.reload().catch((error: unknown) => this.options.log.warn({ err: String(error) }, "could not reload the scrape targets after a shard change"));
+  }
+
+  /** Schedules a stored target here if this replica owns it (else makes sure it is not scraped here). */
+  private schedule(row: Row): void {
+    if (this.owns(row.id)) this.scheduler.upsert(this.toTarget(row));
+    else this.scheduler.remove(row.id);
+  }
+
+  /** Ids of the enabled targets this replica scrapes (all of them unless sharded). */
+  scrapedIds(): number[] {
+    return this.scraped().sort((a, b) => a - b);
+  }
+
+  /** Ids of the targets being scraped. */
+  private scraped(): number[] {
+    return this.scheduler
+      .list()
+      .filter((t) => t.enabled)
+      .map((t) => t.id);
+  }
+
+  private endTarget(id: number): void {
+    this.options.endSource?.(`target:${id}`);
   }
 
   async stop(): Promise<void> {
     await this.reloads.stop();
+    const scraped = this.scraped();
     await this.scheduler.stop();
     await this.scraper.close();
+    for (const id of scraped) this.endTarget(id);
+  }
+
+  /** Enabled targets with a pprof base URL, credentials included (for the goroutine collector only). */
+  /** Enabled targets with a pprof URL, with the `job` and `instance` labels their scraped series carry. */
+  async pprofTargets(): Promise<{ id: number; name: string; pprofUrl: string; auth: ScrapeAuth; series: { job: string; instance: string } }[]> {
+    const rows = await this.options.prisma.scrapeTarget.findMany({ where: { enabled: true, pprofUrl: { not: null } } });
+    return rows
+      .map((row) => this.toTarget(row))
+      .flatMap((t) => {
+        if (!t.pprofUrl) return [];
+        const labels = targetLabels(t);
+        return [{ id: t.id, name: t.name, pprofUrl: t.pprofUrl, auth: t.auth, series: { job: labels.job, instance: labels.instance } }];
+      });
   }
 
   async list(): Promise<TargetView[]> {
@@ -122,9 +200,9 @@ export class TargetsService implements BackgroundService {
   }
 
   async create(input: ScrapeTargetInput): Promise<TargetView> {
-    const spec = scrapeTargetSpecSchema.parse(input);
+    const spec = this.checked(scrapeTargetSpecSchema.parse(input));
     const row = await this.options.prisma.scrapeTarget.create({ data: { ...this.columns(spec), origin: "api" } });
-    this.scheduler.upsert(this.toTarget(row));
+    this.schedule(row);
     return view(row);
   }
 
@@ -133,9 +211,12 @@ export class TargetsService implements BackgroundService {
     const existing = await this.options.prisma.scrapeTarget.findUnique({ where: { id } });
     if (!existing) throw new TargetNotFoundError(id);
     const current = this.toTarget(existing);
-    const spec = scrapeTargetSpecSchema.parse({ ...current, ...input, auth: input.auth ?? current.auth });
+    // A credential stays with its origin: moving the URL elsewhere without giving it again drops it.
+    const auth = input.auth ?? (keepsCredential(current.url, input.url) ? current.auth : { kind: "none" as const });
+    const spec = this.checked(scrapeTargetSpecSchema.parse({ ...current, ...input, auth }));
     const row = await this.options.prisma.scrapeTarget.update({ where: { id }, data: this.columns(spec) });
-    this.scheduler.upsert(this.toTarget(row));
+    this.schedule(row);
+    if (existing.enabled && !row.enabled) this.endTarget(id);
     return view(row);
   }
 
@@ -143,6 +224,7 @@ export class TargetsService implements BackgroundService {
     const deleted = await this.options.prisma.scrapeTarget.deleteMany({ where: { id } });
     if (deleted.count === 0) throw new TargetNotFoundError(id);
     this.scheduler.remove(id);
+    this.endTarget(id);
   }
 
   /** Scrapes a target right away (the "test" button) and returns its fresh health. */
@@ -151,6 +233,13 @@ export class TargetsService implements BackgroundService {
     const row = await this.options.prisma.scrapeTarget.findUnique({ where: { id } });
     if (!row) throw new TargetNotFoundError(id);
     return view(row);
+  }
+
+  /** The spec, if the outbound policy lets its URL be reached (host names are checked again, resolved, at every connect). */
+  private checked(spec: ScrapeTargetSpec): ScrapeTargetSpec {
+    const verdict = checkOutboundHost(new URL(spec.url).hostname, this.options.policy ?? DEFAULT_OUTBOUND_POLICY);
+    if (!verdict.allowed) throw new TargetRefusedError(verdict.reason);
+    return spec;
   }
 
   private columns(spec: ScrapeTargetSpec) {
@@ -163,6 +252,8 @@ export class TargetsService implements BackgroundService {
       timeoutMs: spec.timeoutMs,
       enabled: spec.enabled,
       labels: spec.labels,
+      honorLabels: spec.honorLabels,
+      pprofUrl: spec.pprofUrl ?? null,
       authKind: auth.kind,
       authUser: auth.kind === "basic" ? auth.username : null,
       authSecret: secret === null ? null : this.options.secrets.encrypt(secret),
@@ -191,6 +282,8 @@ function common(row: Row) {
     timeoutMs: row.timeoutMs,
     enabled: row.enabled,
     labels: (row.labels ?? {}) as Record<string, string>,
+    honorLabels: row.honorLabels,
+    ...(row.pprofUrl ? { pprofUrl: row.pprofUrl } : {}),
   };
 }
 

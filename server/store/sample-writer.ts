@@ -2,6 +2,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { daysOfSamples } from "./day-partitions";
+import { ensureDayPartitions } from "./partition-store";
 import { type RollupUpdate, updateRollup } from "./rollup";
 import { groupByMinute, type MinuteGroup } from "./rollup-merge";
 import { sqlState } from "./timeseries-pool";
@@ -34,6 +36,8 @@ export interface WriteResult {
 
 const CHUNK_BYTES = 256 * 1024;
 const UNIQUE_VIOLATION = "23505";
+/** "no partition of relation … found for row": a day whose partitions do not exist yet. */
+const NO_PARTITION = "23514";
 
 function* copyText(rows: SampleRows): Generator<string> {
   const tsText = new Map<number, string>();
@@ -96,14 +100,15 @@ export class SampleWriter {
     };
     client.on("error", onError);
     try {
-      if (this.strategy === "optimistic") {
-        try {
-          return { ...(await this.inTransaction(client, rows, groups, () => copyInto(client, "samples", rows))), path: "copy" };
-        } catch (error) {
-          if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
-        }
+      try {
+        return await this.writeOn(client, rows, groups);
+      } catch (error) {
+        if (sqlState(error) !== NO_PARTITION) throw error;
+        // Samples of a day without partitions (a backfill, a clock far off, a fresh
+        // database before the keeper ran): make that day's partitions and write again.
+        await ensureDayPartitions(client, daysOfSamples(rows.ts));
+        return await this.writeOn(client, rows, groups);
       }
-      return { ...(await this.inTransaction(client, rows, groups, () => this.staged(client, rows))), path: "staged" };
     } catch (error) {
       broken ??= sqlState(error) === undefined ? (error instanceof Error ? error : new Error(String(error))) : undefined;
       throw error;
@@ -112,6 +117,17 @@ export class SampleWriter {
       // A connection that failed (rather than a statement that failed) is discarded.
       client.release(broken);
     }
+  }
+
+  private async writeOn(client: pg.PoolClient, rows: SampleRows, groups: readonly MinuteGroup[]): Promise<WriteResult> {
+    if (this.strategy === "optimistic") {
+      try {
+        return { ...(await this.inTransaction(client, rows, groups, () => copyInto(client, "samples", rows))), path: "copy" };
+      } catch (error) {
+        if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+      }
+    }
+    return { ...(await this.inTransaction(client, rows, groups, () => this.staged(client, rows))), path: "staged" };
   }
 
   private async staged(client: pg.PoolClient, rows: SampleRows): Promise<number> {

@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { SourceRejections } from "../ingest/rejection-book";
 import { pendingMigrations } from "../store/migrate";
 
 /**
@@ -13,11 +14,25 @@ export interface SystemState {
   databaseUrl?: string;
   databaseState: DatabaseState;
   databaseError?: string;
+  /** Why the database is known to be down now (the embedded server being restarted). */
+  databaseOutage?: () => string | undefined;
   sourceKind?: "demo" | "kubernetes" | "none";
   /** Whether the background services (recorder, runtime, alerting …) have started; unset until the wiring is done. */
   servicesStarted?: boolean;
   /** Leader election as of now (set by the wiring). */
   leadership?: () => LeadershipStatus;
+  /** Scrape sharding as of now (set by the wiring when LOOPSCOPE_SCRAPE_SHARDING=on). */
+  scrapeShards?: () => ScrapeShardsStatus;
+}
+
+/** This replica's scrape shard: whether it holds its member lease, and the live members it sees. */
+export interface ScrapeShardsStatus {
+  identity: string;
+  group: string;
+  member: boolean;
+  members: string[];
+  /** Ids of the targets this replica scrapes now. */
+  targets: number[];
 }
 
 /**
@@ -44,11 +59,6 @@ export function leadershipStatus(state: SystemState | undefined): LeadershipStat
   return state?.leadership?.() ?? { mode: "disabled", reason: "services not started" };
 }
 
-declare module "../service-registry" {
-  interface ServiceMap {
-    system: SystemState;
-  }
-}
 
 export interface Readiness {
   ready: boolean;
@@ -60,6 +70,8 @@ export async function checkReadiness(state: SystemState | undefined): Promise<Re
   if (!state?.databaseUrl) {
     return { ready: false, reason: `database ${state?.databaseState ?? "starting"}${state?.databaseError ? `: ${state.databaseError}` : ""}` };
   }
+  const outage = state.databaseOutage?.();
+  if (outage) return { ready: false, reason: `database unavailable: ${outage}` };
   const client = new pg.Client({ connectionString: state.databaseUrl, connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();
@@ -74,4 +86,36 @@ export async function checkReadiness(state: SystemState | undefined): Promise<Re
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** What readiness needs from the recorder (server/recorder/recorder.ts). */
+export interface RecordingHealth {
+  status(): { rejected: number; buffered: number; lastError: string | null };
+  allRejected(): SourceRejections[];
+  readonly writesFailing: boolean;
+}
+
+export interface RecordingSummary {
+  /** Samples refused or rejected (never retried), all sources. */
+  rejectedSamples: number;
+  buffered: number;
+  /** Per source ("self", "target:<id>"): how many were refused and the last reason. */
+  rejectedBySource: { source: string; total: number; last: string }[];
+}
+
+/** Recording is ready unless its writes keep failing; refused samples are reported, not a failure. */
+export function recordingReadiness(recorder: RecordingHealth | undefined): { ready: boolean; reason?: string; summary?: RecordingSummary } {
+  if (!recorder) return { ready: true };
+  const status = recorder.status();
+  const summary: RecordingSummary = {
+    rejectedSamples: status.rejected,
+    buffered: status.buffered,
+    rejectedBySource: recorder
+      .allRejected()
+      .sort((a, b) => b.total - a.total)
+      .slice(0, 20)
+      .map((r) => ({ source: r.source, total: r.total, last: r.lastMessage })),
+  };
+  if (recorder.writesFailing) return { ready: false, reason: `recording stalled: writes keep failing (${status.lastError ?? "unknown error"})`, summary };
+  return { ready: true, summary };
 }

@@ -11,6 +11,17 @@ function postgresProcessesFor(dir: string): string[] {
   return out.split("\n").filter((line) => line.includes("postgres") && line.includes(dir));
 }
 
+/** Runs `npm start`'s script to its exit (it must stop by itself): exit status and stderr. */
+function startToExit(env: Record<string, string>): { status: number | null; stderr: string } {
+  try {
+    execFileSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env: { ...process.env, LOOPSCOPE_SKIP_BUILD: "1", ...env }, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    return { status: 0, stderr: "" };
+  } catch (error) {
+    const e = error as { status: number | null; stderr: Buffer };
+    return { status: e.status, stderr: e.stderr.toString() };
+  }
+}
+
 describe("Loopscope with zero set-up (embedded PostgreSQL)", () => {
   let app: AppProcess;
   let dataDir: string;
@@ -53,6 +64,35 @@ describe("Loopscope with zero set-up (embedded PostgreSQL)", () => {
     }
   });
 
+  it("restarts its PostgreSQL when the postmaster is killed; readiness says so meanwhile", async () => {
+    const pidFile = path.join(dataDir, "pg", "postmaster.pid");
+    const postmaster = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+    process.kill(postmaster, "SIGKILL");
+    let sawOutage = "";
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const res = await fetch(`${app.url}/api/readyz`);
+      const body = (await res.json()) as { status: string; reason?: string };
+      if (res.status === 503) sawOutage ||= body.reason ?? "";
+      if (res.status === 200 && sawOutage) break;
+      if (Date.now() > deadline) throw new Error(`readiness did not come back after the postmaster was killed:\n${app.output()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(sawOutage).toMatch(/^database (unavailable: embedded PostgreSQL exited \(signal SIGKILL\) and is being restarted|unreachable)/);
+    expect(app.output()).toMatch(/embedded PostgreSQL exited unexpectedly; restarting it/);
+    expect(app.output()).toMatch(/embedded PostgreSQL restarted/);
+    expect(Number(fs.readFileSync(pidFile, "utf8").split("\n")[0])).not.toBe(postmaster);
+  });
+
+  it("refuses a second Loopscope on the same data folder at once, leaving the first one running", async () => {
+    const ports = { PORT: String(await freePort()), LOOPSCOPE_PG_PORT: String(await freePort()) };
+    const { status, stderr } = startToExit({ ...ports, LOOPSCOPE_DATA_DIR: dataDir, DATABASE_URL: "", LOOPSCOPE_LOG_LEVEL: "error" });
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/Loopscope could not start: The data folder .* is in use by another Loopscope \(pid \d+ on .*\)\. Stop that one first/);
+    expect(postgresProcessesFor(dataDir).length).toBeGreaterThan(0);
+    expect((await fetch(`${app.url}/api/readyz`)).status).toBe(200);
+  });
+
   it("stops on SIGTERM with exit 0 within 10 s and leaves no Postgres behind", async () => {
     expect(postgresProcessesFor(dataDir).length).toBeGreaterThan(0);
     const { code, ms } = await app.stop("SIGTERM");
@@ -77,18 +117,7 @@ describe("Loopscope with zero set-up (embedded PostgreSQL)", () => {
 
 describe("bad configuration", () => {
   it("refuses to start with a message naming the variable, value and expectation", () => {
-    let stderr = "";
-    let status: number | null = 0;
-    try {
-      execFileSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-        env: { ...process.env, LOOPSCOPE_SKIP_BUILD: "1", PORT: "70000", LOOPSCOPE_RETENTION: "forever" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    } catch (error) {
-      const e = error as { status: number | null; stderr: Buffer };
-      status = e.status;
-      stderr = e.stderr.toString();
-    }
+    const { status, stderr } = startToExit({ PORT: "70000", LOOPSCOPE_RETENTION: "forever" });
     expect(status).toBe(2);
     expect(stderr).toMatch(/PORT="70000" is invalid/);
     expect(stderr).toMatch(/LOOPSCOPE_RETENTION="forever" is invalid: expected a duration/);
@@ -97,19 +126,7 @@ describe("bad configuration", () => {
   it("stops cleanly with a clear message when a setting is found bad while wiring (unknown demo fault)", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "loopscope-e2e-bad-"));
     fs.chmodSync(dataDir, 0o755);
-    let stderr = "";
-    let status: number | null = 0;
-    try {
-      execFileSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-        env: { ...process.env, DATABASE_URL: "", LOOPSCOPE_SKIP_BUILD: "1", PORT: String(await freePort()), LOOPSCOPE_PG_PORT: String(await freePort()), LOOPSCOPE_DATA_DIR: dataDir, LOOPSCOPE_DEMO_SCHEDULE: "meteor" },
-        stdio: ["ignore", "pipe", "pipe"],
-        timeout: 60_000,
-      });
-    } catch (error) {
-      const e = error as { status: number | null; stderr: Buffer };
-      status = e.status;
-      stderr = e.stderr.toString();
-    }
+    const { status, stderr } = startToExit({ DATABASE_URL: "", PORT: String(await freePort()), LOOPSCOPE_PG_PORT: String(await freePort()), LOOPSCOPE_DATA_DIR: dataDir, LOOPSCOPE_DEMO_SCHEDULE: "meteor" });
     expect(status).toBe(1);
     expect(stderr).toMatch(/LOOPSCOPE_DEMO_SCHEDULE: unknown fault "meteor"/);
     expect(postgresProcessesFor(dataDir)).toEqual([]);

@@ -48,12 +48,18 @@ export async function createCorpusEnv(): Promise<{ env: CorpusEnv; close(): Prom
   await new Promise<void>((resolve) => refused.close(() => resolve()));
 
   const hanging = new Set<http.ServerResponse>();
+  // Larger than a fetch body's buffer, so an unread response holds its connection.
+  const big = JSON.stringify({ kind: "List", items: Array.from({ length: 16_384 }, (_, i) => ({ name: `item-${i}`, pad: "x".repeat(40) })) });
   const web = http.createServer((request, response) => {
     if (request.url === "/hang") {
       hanging.add(response);
       return;
     }
     response.setHeader("content-type", "application/json");
+    if (request.url === "/big") {
+      response.end(big);
+      return;
+    }
     response.end(JSON.stringify({ kind: "Pod", metadata: { name: "demo", resourceVersion: "1" } }));
   });
   web.keepAliveTimeout = 60_000;

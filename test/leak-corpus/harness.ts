@@ -13,6 +13,20 @@ export class SkewClock {
   }
 }
 
+/**
+ * A clock an hour ahead of real time that moves only when advanced, for tests that wait
+ * for something real between steps (a garbage collection): samples stay exactly
+ * `advance` apart however long the wait took, and every settled reconcile is already
+ * past its grace period (settlement is stamped with Date.now()).
+ */
+export class SteppedClock {
+  private t = Date.now() + 3_600_000;
+  readonly now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
 let reconcileIds = 0;
 
 /** A fresh reconcile context, as the controller would create for one reconcile. */

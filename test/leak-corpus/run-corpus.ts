@@ -1,4 +1,5 @@
 import { Registry } from "prom-client";
+import { startAgent, trackWork } from "../../packages/agent/src/index";
 import { LeakTracker, type LeakTrackerStatus } from "../../server/leaks/leak-tracker";
 import { createCorpusEnv } from "./env";
 import { reconcileOf, sleep } from "./harness";
@@ -15,11 +16,21 @@ export interface CorpusRunOptions {
   durationMs: number;
   /** Promise scenarios only run (and count) in deep mode. */
   deepMode: boolean;
+  /**
+   * Deep mode judges a pending promise after a full collection the process runs on its
+   * own (it never forces one). A busy service runs them every few seconds; a short run
+   * may see none, so the harness can stand in for them: `gc()` this often (the process
+   * must run with --expose-gc; see cli.ts). Default: only the process's own.
+   */
+  collectEveryMs?: number;
   stackSampleRate: number;
-  /** Deep mode: how often pending promises are judged (each after a full GC); default every sample. */
-  promiseGcIntervalMs?: number;
   /** How long to keep sampling after the last reconciles (default one grace period and two samples). */
   tailMs?: number;
+  /**
+   * What the scenarios run under: Loopscope's tracker (default), or the agent through its
+   * public API only (`startAgent`, `trackWork`, `suspects()`), as a user's service would.
+   */
+  via?: "tracker" | "agent";
 }
 
 export interface ScenarioOutcome {
@@ -42,26 +53,62 @@ export interface CorpusResult {
   falsePositiveRate: number;
   medianFirstFindingMs: number | null;
   maxFirstFindingMs: number | null;
-  status: LeakTrackerStatus;
+  /** The tracker's status at the end (null when run through the agent, whose API has none). */
+  status: LeakTrackerStatus | null;
 }
 
-/**
- * Runs every scenario concurrently, each as its own controller, under one started
- * tracker with real timers, and scores the tracker: recall over leaking scenarios,
- * false-positive rate over look-alikes, and time to first finding.
- */
-export async function runCorpus(options: CorpusRunOptions): Promise<CorpusResult> {
-  const scenarios = (options.scenarios ?? corpus).filter((s) => options.deepMode || !s.deep);
-  const { env, close } = await createCorpusEnv();
+/** What the corpus needs of a leak detector: run a unit of work, list suspects. */
+interface Detector {
+  track(controller: string, key: string, fn: () => Promise<void>): Promise<void>;
+  suspects(): { type: string; controllers: { controller: string; count: number }[] }[];
+  /** Changes whenever a new verdict may be out (the tracker's last sample time); undefined: always look. */
+  sampledAt(): number | null | undefined;
+  status(): LeakTrackerStatus | null;
+  stop(): Promise<void>;
+}
+
+async function startDetector(options: CorpusRunOptions): Promise<Detector> {
+  if (options.via === "agent") {
+    const agent = await startAgent({
+      graceMs: options.graceMs,
+      sampleIntervalMs: options.sampleIntervalMs,
+      stackSampleRate: options.stackSampleRate,
+      promiseTracking: options.deepMode,
+    });
+    return {
+      track: (controller, key, fn) => trackWork({ controller, key }, fn),
+      suspects: () => agent.suspects(),
+      sampledAt: () => undefined,
+      status: () => null,
+      stop: () => agent.stop(),
+    };
+  }
   const tracker = new LeakTracker({
     graceMs: options.graceMs,
     sampleIntervalMs: options.sampleIntervalMs,
     countIntervalMs: Math.min(1_000, options.sampleIntervalMs),
     stackSampleRate: options.stackSampleRate,
     deepMode: options.deepMode,
-    promiseGcIntervalMs: options.promiseGcIntervalMs,
     registry: new Registry(),
   });
+  await tracker.start();
+  return {
+    track: (controller, key, fn) => tracker.trackReconcile(reconcileOf(controller, key), fn),
+    suspects: () => tracker.suspects(),
+    sampledAt: () => tracker.status().lastSampleAt,
+    status: () => tracker.status(),
+    stop: () => tracker.stop(),
+  };
+}
+
+/**
+ * Runs every scenario concurrently, each as its own controller, under one started
+ * tracker (or the agent, through its public API) with real timers, and scores the tracker: recall over leaking scenarios,
+ * false-positive rate over look-alikes, and time to first finding.
+ */
+export async function runCorpus(options: CorpusRunOptions): Promise<CorpusResult> {
+  const scenarios = (options.scenarios ?? corpus).filter((s) => options.deepMode || !s.deep);
+  const { env, close } = await createCorpusEnv();
   const startedAt = new Map<string, number>();
   const found = new Map<string, number>();
   const blamed = new Map<string, Set<string>>();
@@ -70,7 +117,8 @@ export async function runCorpus(options: CorpusRunOptions): Promise<CorpusResult
   // One untracked round first (round -1), so lazy module loading and JIT warm-up do not
   // make the first tracked reconciles of every scenario seconds long.
   for (const scenario of scenarios) await scenario.reconcile(env, -1).catch(() => undefined);
-  await tracker.start();
+  const detector = await startDetector(options);
+  const collector = options.collectEveryMs === undefined ? undefined : standInCollections(options.collectEveryMs);
   try {
     const endAt = Date.now() + options.durationMs;
     const loops = scenarios.map(async (scenario) => {
@@ -81,7 +129,7 @@ export async function runCorpus(options: CorpusRunOptions): Promise<CorpusResult
         const began = Date.now();
         if (!startedAt.has(scenario.name)) startedAt.set(scenario.name, began);
         try {
-          await tracker.trackReconcile(reconcileOf(scenario.name, `default/object-${round}`), () => scenario.reconcile(env, round));
+          await detector.track(scenario.name, `default/object-${round}`, () => scenario.reconcile(env, round));
         } catch (error) {
           if (counter.errors.length < 3) counter.errors.push(error instanceof Error ? error.message : String(error));
         }
@@ -89,20 +137,20 @@ export async function runCorpus(options: CorpusRunOptions): Promise<CorpusResult
         await sleep(Math.max(0, period - (Date.now() - began)));
       }
     });
-    let lastSample: number | null = null;
+    let lastSample: number | null | undefined = null;
     const observe = () => {
-      const { lastSampleAt } = tracker.status();
-      if (lastSampleAt === lastSample) return;
-      lastSample = lastSampleAt;
+      const sampledAt = detector.sampledAt();
+      if (sampledAt !== undefined && sampledAt === lastSample) return;
+      lastSample = sampledAt;
       const now = Date.now();
-      for (const group of tracker.suspects()) {
+      for (const group of detector.suspects()) {
         for (const { controller, count } of group.controllers) {
           const scenario = byName.get(controller);
           if (!scenario || count === 0) continue;
           const types = blamed.get(controller) ?? new Set<string>();
           types.add(group.type);
           blamed.set(controller, types);
-          if (scenario.expectedTypes.includes(group.type) && !found.has(controller)) found.set(controller, now - (startedAt.get(controller) ?? now));
+          if ((scenario.expectedTypes as readonly string[]).includes(group.type) && !found.has(controller)) found.set(controller, now - (startedAt.get(controller) ?? now));
         }
       }
     };
@@ -142,10 +190,17 @@ export async function runCorpus(options: CorpusRunOptions): Promise<CorpusResult
       falsePositiveRate: clean.filter((o) => o.blamedTypes.length > 0).length / Math.max(1, clean.length),
       medianFirstFindingMs: times.length > 0 ? times[Math.floor(times.length / 2)] : null,
       maxFirstFindingMs: times.length > 0 ? times[times.length - 1] : null,
-      status: tracker.status(),
+      status: detector.status(),
     };
   } finally {
-    await tracker.stop();
+    clearInterval(collector);
+    await detector.stop();
     await close();
   }
+}
+
+function standInCollections(everyMs: number): NodeJS.Timeout {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== "function") throw new Error("collectEveryMs needs the process to run with --expose-gc (see test/leak-corpus/cli.ts)");
+  return setInterval(() => gc(), everyMs);
 }

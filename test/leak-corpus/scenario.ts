@@ -9,7 +9,7 @@ export interface CorpusEnv {
   tcpPort: number;
   /** A TCP port nothing listens on (connections are refused). */
   closedPort: number;
-  /** Loopback HTTP: `/ok` answers JSON, `/hang` never answers. */
+  /** Loopback HTTP: `/ok` answers JSON, `/big` 1 MiB of JSON, `/hang` never answers. */
   httpBase: string;
   /** A Unix socket server that holds connections open. */
   pipePath: string;

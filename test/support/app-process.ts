@@ -21,12 +21,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startApp(env: Record<string, string>, readyPath = "/api/readyz", timeoutMs = 90_000): Promise<AppProcess> {
-  const port = await freePort();
+/** `options.port` reuses a port (a restart that clients must find at the same address); default a free one. */
+export async function startApp(env: Record<string, string>, readyPath = "/api/readyz", timeoutMs = 90_000, options: { cwd?: string; port?: number } = {}): Promise<AppProcess> {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     env: { ...process.env, LOOPSCOPE_SKIP_BUILD: "1", NEXT_TELEMETRY_DISABLED: "1", PORT: String(port), HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // LOOPSCOPE_E2E_APP_DIR runs the tests against another built checkout (e.g. the old main, to see a test fail there).
+    cwd: options.cwd ?? process.env.LOOPSCOPE_E2E_APP_DIR,
   });
   let output = "";
   child.stdout?.on("data", (c: Buffer) => (output += c.toString()));

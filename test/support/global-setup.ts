@@ -36,7 +36,7 @@ export default async function setup(project: TestProject) {
       log: log.child({ component: "test-postgres" }, { level: "warn" }),
       database: "postgres",
     });
-    holder.__loopscopeTestPg = { server, dir, url: server.start(), users: 0 };
+    holder.__loopscopeTestPg = { server, dir, url: server.start().then(() => server.superuserUrl), users: 0 };
   }
   const current = holder.__loopscopeTestPg;
   current.users += 1;

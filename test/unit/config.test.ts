@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, parseDuration } from "../../server/config";
+import { ConfigError, loadConfig } from "../../server/config";
 
 describe("configuration", () => {
   it("applies defaults when nothing is set", () => {
@@ -25,9 +25,11 @@ describe("configuration", () => {
     }
   });
 
-  it("parses durations", () => {
-    expect(parseDuration("500ms")).toBe(500);
-    expect(parseDuration("10m")).toBe(600_000);
-    expect(() => parseDuration("10 minutes")).toThrow(/not a duration/);
+  it("reads durations in Prometheus's syntax, compound ones and 0s included", () => {
+    const config = loadConfig({ LOOPSCOPE_SCRAPE_INTERVAL: "500ms", LOOPSCOPE_RETENTION: "1w3d", LOOPSCOPE_WATCH_RESYNC: "0s", LOOPSCOPE_SESSION_TTL: "1h30m" });
+    expect(config).toMatchObject({ LOOPSCOPE_SCRAPE_INTERVAL: 500, LOOPSCOPE_RETENTION: 10 * 86_400_000, LOOPSCOPE_WATCH_RESYNC: 0, LOOPSCOPE_SESSION_TTL: 5_400_000 });
+    for (const bad of ["10 minutes", "1.5m", "30m1h", "-5s"]) {
+      expect(() => loadConfig({ LOOPSCOPE_RETENTION: bad })).toThrow(`LOOPSCOPE_RETENTION="${bad}" is invalid: expected a duration such as "90s", "5m", "1h30m" or "0s"`);
+    }
   });
 });

@@ -1,127 +1,168 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
-import { Suspense, useMemo } from "react";
+import { Suspense, useMemo, useRef } from "react";
+import { FaultTimeline } from "../../../components/charts/FaultTimeline";
+import { LazyTimeSeriesChart as TimeSeriesChart, preloadTimeSeriesChart } from "../../../components/charts/LazyTimeSeriesChart";
+import { rangeQueryKey } from "../../../components/controls/time-range";
 import { ViewToolbar } from "../../../components/controls/ViewToolbar";
 import { useDashboardUrlState } from "../../../components/hooks/use-dashboard-url-state";
+import { useUrlState } from "../../../components/hooks/use-url-state";
+import { VerdictReasons } from "../../../components/overview/VerdictReasons";
 import { KeysInProcessingTable } from "../../../components/tables/KeysInProcessingTable";
 import { RecentErrorsTable } from "../../../components/tables/RecentErrorsTable";
 import { TopKeysTable } from "../../../components/tables/TopKeysTable";
-import { alertSpans } from "../../_dashboard/alert-spans";
-import { MetricPanel, type PanelQuery } from "../../_dashboard/MetricPanel";
+import { unpackSeries } from "../../../server/dashboard/packed-series";
+import { usePlotWidth } from "../../_dashboard/use-plot-width";
 import { useTRPC } from "../../_trpc/client";
 
-type Matchers = { name: string; op: "="; value: string }[];
+// Every view of this page charts: fetch the chart code at once, beside the page's data.
+if (typeof window !== "undefined") void preloadTimeSeriesChart();
 
-function panels(controller: string) {
-  const byName: Matchers = [{ name: "name", op: "=", value: controller }];
-  const byController: Matchers = [{ name: "controller", op: "=", value: controller }];
-  const key = (what: string) => `${what}{controller=${JSON.stringify(controller)}}`;
-  const sum = { op: "sum" as const, by: [] };
-  const quantiles = (metric: string): PanelQuery[] =>
-    [0.5, 0.99].map((q) => ({ name: `p${q * 100}`, query: { metric, matchers: byName, fn: "histogram_quantile", quantile: q, aggregate: sum } }));
-  return [
-    { title: "Queue depth", unit: "count" as const, seriesKey: key("queue_depth"), queries: [{ name: "depth", query: { metric: "workqueue_depth", matchers: byName, aggregate: sum } }] },
-    { title: "Adds per second", unit: "ops/s" as const, seriesKey: key("adds_rate"), queries: [{ name: "adds/s", query: { metric: "workqueue_adds_total", matchers: byName, fn: "rate", aggregate: sum } }] },
-    { title: "Queue wait p50 / p99", unit: "s" as const, seriesKey: key("queue_latency_p99"), queries: quantiles("workqueue_queue_duration_seconds") },
-    { title: "Reconcile duration p50 / p99", unit: "s" as const, seriesKey: key("work_duration_p99"), queries: quantiles("workqueue_work_duration_seconds") },
-    {
-      title: "Active workers vs max",
-      unit: "count" as const,
-      seriesKey: key("active_workers"),
-      queries: [
-        { name: "active", query: { metric: "controller_runtime_active_workers", matchers: byController, aggregate: sum } },
-        { name: "max", query: { metric: "controller_runtime_max_concurrent_reconciles", matchers: byController, aggregate: { op: "max" as const, by: [] } } },
-      ],
-    },
-    {
-      title: "Reconcile results",
-      unit: "ops/s" as const,
-      stacked: true,
-      queries: [{ name: "result", nameBy: "result", query: { metric: "controller_runtime_reconcile_total", matchers: byController, fn: "rate", aggregate: { op: "sum" as const, by: ["result"] } } }],
-    },
-    { title: "Retries per second", unit: "ops/s" as const, seriesKey: key("retries_rate"), queries: [{ name: "retries/s", query: { metric: "workqueue_retries_total", matchers: byName, fn: "rate", aggregate: sum } }] },
-    {
-      title: "Unfinished work and longest-running processor",
-      unit: "s" as const,
-      seriesKey: key("unfinished_work"),
-      queries: [
-        { name: "unfinished", query: { metric: "workqueue_unfinished_work_seconds", matchers: byName, aggregate: sum } },
-        { name: "longest", query: { metric: "workqueue_longest_running_processor_seconds", matchers: byName, aggregate: { op: "max" as const, by: [] } } },
-      ],
-    },
-    {
-      title: "Active resources by type",
-      unit: "count" as const,
-      seriesKey: "active_resources",
-      queries: [{ name: "resources", nameBy: "type", query: { metric: "loopscope_active_resources", aggregate: { op: "sum" as const, by: ["type"] } } }],
-    },
-  ] satisfies { title: string; unit: string; seriesKey?: string; stacked?: boolean; queries: PanelQuery[] }[];
+type View = NonNullable<ReturnType<typeof useControllerView>["charts"]["data"]>;
+
+/**
+ * The page's two halves, asked together (one batched HTTP request, answered as a stream): what is
+ * true now arrives first, the charts when they are ready.
+ */
+function useControllerView(name: string, range: { from: number; to: number }, width: number, refetchInterval: number | false) {
+  const trpc = useTRPC();
+  const key = rangeQueryKey(range, width > 0 ? width : 500);
+  const options = { enabled: width > 0, refetchInterval, placeholderData: keepPreviousData, retry: false } as const;
+  const now = useQuery({ ...trpc.overview.controllerNow.queryOptions({ name, ...key }), ...options });
+  const charts = useQuery({ ...trpc.overview.controllerCharts.queryOptions({ name, ...key, width: Math.max(50, width) }), ...options });
+  return { now, charts };
+}
+
+function unpackBand(band: View["panels"][number]["band"]) {
+  if (!band) return undefined;
+  const points = unpackSeries({ t0: band.t0, dt: band.dt, v: band.lower }).map(([t, lower], i) => [t, lower, band.upper[i]] as const);
+  return { points };
+}
+
+function Charts({ view, range, onZoom }: { view: View; range: { from: number; to: number }; onZoom: (from: number, to: number) => void }) {
+  const annotations = useMemo(() => view.alertSpans.map((a) => ({ start: a.start, end: a.end, label: a.label, state: a.state, href: a.href })), [view.alertSpans]);
+  const panels = useMemo(
+    () =>
+      view.panels.map((p) => ({
+        ...p,
+        chartSeries: p.series.map((s) => ({ name: s.name, points: unpackSeries(s.packed) })),
+        chartBand: unpackBand(p.band),
+      })),
+    [view.panels],
+  );
+  return (
+    <>
+      {panels.map((p) => (
+        <div key={p.id} id={p.anchors[0] ?? `panel-${p.id}`} className="chart-anchor">
+          {p.anchors.slice(1).map((a) => (
+            <span key={a} id={a} />
+          ))}
+          <TimeSeriesChart
+            title={p.title}
+            unit={p.unit}
+            series={p.chartSeries}
+            range={range}
+            stacked={p.stacked}
+            nonNegative
+            syncId="controller"
+            onZoom={onZoom}
+            error={p.error}
+            band={p.chartBand}
+            anomalyWindows={p.windows}
+            annotations={annotations}
+          />
+        </div>
+      ))}
+    </>
+  );
 }
 
 function ControllerDetail() {
   const { name } = useParams<{ name: string }>();
   const controller = decodeURIComponent(name);
-  const trpc = useTRPC();
   const view = useDashboardUrlState();
+  const [display, setDisplay] = useUrlState({ faults: "shown" });
+  const grid = useRef<HTMLDivElement>(null);
+  const width = usePlotWidth(grid);
   const refetchInterval = view.refresh.paused ? false : view.refresh.intervalMs;
-  const live = useQuery({ ...trpc.runtime.controller.queryOptions({ name: controller, limit: 20 }), refetchInterval, retry: false });
-  const history = useQuery({ ...trpc.alerts.history.queryOptions({ from: Math.floor(view.range.from), limit: 2_000 }), refetchInterval, retry: false });
-  const annotations = useMemo(
-    () => alertSpans(history.data ?? [], (labels) => labels.controller === controller || labels.name === controller),
-    [history.data, controller],
-  );
-  const state = live.data;
-  const now = Date.now();
+  const { now: result, charts } = useControllerView(controller, view.range, width, refetchInterval);
+  const data = result.data;
+  const live = data?.live ?? null;
+  const onZoom = view.zoomTo;
   return (
     <>
-      <h1>
-        Controller <code>{controller}</code>{" "}
-        {state ? <span className={`status-${state.health === "healthy" ? "ok" : "failing"}`}>{state.health}</span> : null}
-      </h1>
-      {state && state.healthReasons.length > 0 ? <p className="muted">{state.healthReasons.join(" · ")}</p> : null}
-      <ViewToolbar view={view} />
-      <div className="chart-grid">
-        {panels(controller).map((panel) => (
-          <MetricPanel
-            key={panel.title}
-            title={panel.title}
-            unit={panel.unit}
-            queries={panel.queries}
-            seriesKey={"seriesKey" in panel ? panel.seriesKey : undefined}
-            stacked={"stacked" in panel ? panel.stacked : undefined}
-            range={view.range}
-            annotations={annotations}
-            refetchInterval={refetchInterval}
-            syncId="controller"
-            onZoom={(from, to) => view.setSelection({ kind: "custom", from, to })}
-          />
-        ))}
+      <header className="controller-header">
+        <h1>
+          Controller <code>{controller}</code>
+        </h1>
+        {data ? <VerdictReasons health={data.health} reasons={data.reasons} now={data.at} /> : <p className="muted">Loading the verdict…</p>}
+      </header>
+      <ViewToolbar view={view} lastUpdatedAt={result.dataUpdatedAt || null} pending={result.isPlaceholderData || charts.isPlaceholderData || (charts.isFetching && !charts.data)} />
+      {result.error ? <p className="error">Could not load this controller: {result.error.message}</p> : null}
+      {charts.error ? <p className="error">Could not load the charts: {charts.error.message}</p> : null}
+      {data?.faults ? (
+        display.faults === "hidden" ? (
+          <p>
+            <button type="button" onClick={() => setDisplay({ faults: null })} data-testid="show-faults">
+              Show the demo fault timeline
+            </button>
+          </p>
+        ) : (
+          <div className="fault-timeline-wrap">
+            <FaultTimeline faults={data.faults} range={view.range} controller={controller} now={data.at} />
+            <button type="button" className="fault-hide" onClick={() => setDisplay({ faults: "hidden" })} data-testid="hide-faults">
+              Hide
+            </button>
+          </div>
+        )
+      ) : null}
+      <div className="chart-grid" id="charts" ref={grid} aria-busy={charts.isPlaceholderData}>
+        {charts.data ? <Charts view={charts.data} range={view.range} onZoom={onZoom} /> : <p className="muted">Loading charts…</p>}
       </div>
-      {live.error ? <p className="muted">Live state is not available for this controller ({live.error.message}); it is known only from recorded metrics.</p> : null}
-      {state ? (
-        <div className="grid" style={{ marginTop: "1rem" }}>
-          <section className="panel" aria-label="Keys in processing">
-            <h2>Keys in processing</h2>
+      {data && !live ? <p className="muted">Live state is not available for this controller; it is known only from recorded metrics.</p> : null}
+      {data && live ? (
+        <div className="tables-grid">
+          <section className="panel" aria-label="Keys in processing now" id="keys-in-processing">
+            <h2>
+              Keys in processing <span className="muted">now</span>
+            </h2>
             <KeysInProcessingTable
               showController={false}
-              now={now}
-              rows={state.processing.map((p) => ({ key: p.key, controller, startedAt: now - p.runningMs, runningMs: p.runningMs, reconcileId: String(p.reconcileId) }))}
+              now={live.at}
+              stuckAfterMs={live.stuckAfterMs}
+              rows={live.processing.map((p) => ({ key: p.key, controller, startedAt: live.at - p.runningMs, runningMs: p.runningMs, reconcileId: String(p.reconcileId) }))}
             />
           </section>
-          <section className="panel" aria-label="Top retried keys">
-            <TopKeysTable title="Top retried keys" countLabel="Retries" showLastError now={now} rows={state.topRetried.map((r) => ({ key: r.key, count: r.retries, lastError: r.lastError ?? undefined }))} />
+          <section className="panel" aria-label="Top retried keys" id="retried-keys">
+            <TopKeysTable
+              title="Top retried keys (in the selected range)"
+              countLabel="Retries"
+              showLastError
+              now={data.at}
+              emptyText="No key was retried in this range."
+              rows={data.retried.map((r) => ({ key: r.key, count: r.retries, lastAt: r.lastAt, lastError: r.lastError }))}
+            />
           </section>
-          <section className="panel" aria-label="Hot keys">
-            <TopKeysTable title="Hot keys (adds in the last minute)" countLabel="Adds" now={now} rows={state.hotKeys.map((h) => ({ key: h.key, count: h.adds }))} />
+          <section className="panel" aria-label="Hot keys" id="hot-keys">
+            <TopKeysTable
+              title="Hot keys now (adds in the last minute)"
+              countLabel="Adds"
+              now={live.at}
+              emptyText="No key was added in the last minute."
+              rows={live.hotKeys.map((h) => ({ key: h.key, count: h.adds }))}
+            />
           </section>
-          <section className="panel" aria-label="Recent errors">
-            <h2>Recent errors</h2>
+          <section className="panel" aria-label="Recent errors" id="recent-errors">
+            <h2>
+              Recent errors <span className="muted">now (latest {live.recentErrors.length})</span>
+            </h2>
             <RecentErrorsTable
               showController={false}
-              now={now}
-              rows={state.recentErrors.map((e) => ({ at: e.at, controller, key: e.key, message: e.message, terminal: e.kind === "terminal", reconcileId: String(e.reconcileId) }))}
+              now={live.at}
+              emptyText="No reconcile error since the controller started."
+              rows={live.recentErrors.map((e) => ({ at: e.at, controller, key: e.key, message: e.message, terminal: e.kind === "terminal", reconcileId: String(e.reconcileId) }))}
             />
           </section>
         </div>

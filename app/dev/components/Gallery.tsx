@@ -1,15 +1,15 @@
 "use client";
 
-import { format } from "date-fns";
 import { type ReactNode, useState } from "react";
 import { Banner } from "../../../components/Banner";
 import { ChartSkeleton } from "../../../components/charts/ChartFrame";
 import { Sparkline } from "../../../components/charts/Sparkline";
-import { TimeSeriesChart } from "../../../components/charts/TimeSeriesChart";
+import { LazyTimeSeriesChart as TimeSeriesChart } from "../../../components/charts/LazyTimeSeriesChart";
+import { formatTime } from "../../../components/format/time";
 import { AutoRefreshToggle } from "../../../components/controls/AutoRefreshToggle";
 import { ThemeToggle } from "../../../components/controls/ThemeToggle";
 import { TimeRangePicker } from "../../../components/controls/TimeRangePicker";
-import { formatDuration, parseDuration } from "../../../components/format/duration";
+import { formatDuration, parseDuration } from "../../../shared/duration";
 import { type ChannelFormValues, ChannelForm, emptyChannelFormValues } from "../../../components/forms/ChannelForm";
 import { pairsToRecord } from "../../../components/forms/key-values";
 import { RuleForm } from "../../../components/forms/RuleForm";
@@ -117,8 +117,8 @@ function validateRule(v: RuleFormValues): Record<string, string> {
   if (!v.name.trim()) errors.name = "Give the rule a name.";
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(v.metric)) errors.metric = "Not a metric name (letters, digits, _ and :).";
   if (v.value.trim() === "" || Number.isNaN(Number(v.value))) errors.value = "Enter a number.";
-  if (parseDuration(v.for) === null) errors.for = "Use a duration such as 30s, 5m or 1h.";
-  if (parseDuration(v.keepFiringFor) === null) errors.keepFiringFor = "Use a duration such as 0s or 10m.";
+  if (parseDuration(v.for) === undefined) errors.for = "Use a duration such as 30s, 5m or 1h.";
+  if (parseDuration(v.keepFiringFor) === undefined) errors.keepFiringFor = "Use a duration such as 0s or 10m.";
   v.matchers.forEach((m, i) => {
     if (!m.name.trim()) errors[`matchers.${i}`] = "Label name is required.";
   });
@@ -155,7 +155,7 @@ export function Gallery() {
           <ThemeToggle />
         </div>
         <p className="muted" data-testid="resolved-range">
-          Resolved range: {format(view.range.from, "MMM d HH:mm:ss")} → {format(view.range.to, "MMM d HH:mm:ss")} · refresh{" "}
+          Resolved range: {formatTime(view.range.from, "MMM d HH:mm:ss")} → {formatTime(view.range.to, "MMM d HH:mm:ss")} · refresh{" "}
           {view.refresh.paused ? "paused" : `every ${formatDuration(view.refresh.intervalMs)}`}
         </p>
         <fieldset className="control-group segmented-tabs">
@@ -176,29 +176,34 @@ export function Gallery() {
             name="pods"
             kind="built-in"
             health="failing"
-            reasons={["Queue depth 47 is above the expected 7–17 since 11:36", "QueueDepthHigh firing for 17m"]}
+            reasons={[
+              { kind: "anomaly", text: "anomaly: Queue depth — pods above its expected range", href: "/controllers/pods#series-queue-depth", since: GALLERY_NOW - 17 * 60_000 },
+              { kind: "alert", text: "alert QueueDepthHigh firing (warning)", href: "/alerts?alert=example", since: GALLERY_NOW - 17 * 60_000 },
+            ]}
             depthPoints={DEPTH.points}
-            p99Points={DURATIONS.p99}
+            reconcileP99Points={DURATIONS.p99}
             workersBusy={5}
             workersMax={5}
             firingAlerts={1}
             openAnomalies={1}
             leakSuspects={0}
             href="/controllers/pods"
+            now={GALLERY_NOW}
           />
           <ControllerCard
             name="configmaps"
             kind="built-in"
             health="degraded"
-            reasons={["Reconcile p99 734 ms (expected < 60 ms)"]}
+            reasons={[{ kind: "anomaly", text: "anomaly: Work duration p99 — configmaps above its expected range", href: "/controllers/configmaps", since: null }]}
             depthPoints={spark(2, 3)}
-            p99Points={spark(4, 0.2, 0.01)}
+            reconcileP99Points={spark(4, 0.2, 0.01)}
             workersBusy={2}
             workersMax={4}
             firingAlerts={0}
             openAnomalies={1}
             leakSuspects={2}
             href="/controllers/configmaps"
+            now={GALLERY_NOW}
           />
           <ControllerCard
             name="cert-manager/certificates"
@@ -206,13 +211,14 @@ export function Gallery() {
             health="ok"
             reasons={[]}
             depthPoints={spark(9, 1)}
-            p99Points={spark(10, 0.004)}
+            reconcileP99Points={spark(10, 0.004)}
             workersBusy={0}
             workersMax={1}
             firingAlerts={0}
             openAnomalies={0}
             leakSuspects={0}
             href="/controllers/cert-manager-certificates"
+            now={GALLERY_NOW}
           />
         </div>
         <p>
@@ -235,7 +241,7 @@ export function Gallery() {
             annotations={ANNOTATIONS}
             range={GALLERY_RANGE}
             syncId="gallery"
-            onZoom={(from, to) => setZoom(`Zoom selected: ${format(from, "HH:mm:ss")} → ${format(to, "HH:mm:ss")}`)}
+            onZoom={(from, to) => setZoom(`Zoom selected: ${formatTime(from, "HH:mm:ss")} → ${formatTime(to, "HH:mm:ss")}`)}
           />
           <TimeSeriesChart
             title="Reconcile duration p50/p99"
@@ -245,7 +251,7 @@ export function Gallery() {
             anomalyWindows={DURATION_ANOMALIES}
             range={GALLERY_RANGE}
             syncId="gallery"
-            onZoom={(from, to) => setZoom(`Zoom selected: ${format(from, "HH:mm:ss")} → ${format(to, "HH:mm:ss")}`)}
+            onZoom={(from, to) => setZoom(`Zoom selected: ${formatTime(from, "HH:mm:ss")} → ${formatTime(to, "HH:mm:ss")}`)}
           />
           <TimeSeriesChart title="Reconcile results" unit="ops/s" series={RESULT_SERIES} stacked range={GALLERY_RANGE} syncId="gallery" />
           <TimeSeriesChart

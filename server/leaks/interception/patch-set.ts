@@ -19,9 +19,9 @@ export class PatchSet {
         if (descriptor) Object.defineProperty(wrapper, prop, descriptor);
       }
     }
-    owner[key] = wrapper;
+    assign(owner, key, wrapper);
     this.restores.push(() => {
-      if (owner[key] === wrapper) owner[key] = original;
+      if (owner[key] === wrapper) assign(owner, key, original);
     });
   }
 
@@ -29,4 +29,11 @@ export class PatchSet {
     this.active = false;
     while (this.restores.length > 0) this.restores.pop()!();
   }
+}
+
+/** Sets `owner[key]`, redefining it when it is a read-only but configurable own property (zlib's factories). */
+function assign<T extends object, K extends keyof T>(owner: T, key: K, value: T[K]): void {
+  const descriptor = Object.getOwnPropertyDescriptor(owner, key);
+  if (descriptor && descriptor.writable === false && descriptor.configurable === true) Object.defineProperty(owner, key, { ...descriptor, value });
+  else owner[key] = value;
 }

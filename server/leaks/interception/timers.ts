@@ -11,17 +11,22 @@ type TimerFunction = (...args: never[]) => unknown;
  */
 export function interceptTimers(patches: PatchSet, sink: ResourceSink): void {
   const wrap = (original: TimerFunction, type: "Timeout" | "Immediate"): TimerFunction => {
-    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-      const handle: unknown = Reflect.apply(original, this, args);
+    // Exact arguments in the common cases: no rest array on every timer.
+    const wrapper = function (this: unknown, callback: unknown, ms?: unknown): unknown {
+      // biome-ignore lint/complexity/noArguments: a rest array would be allocated on every call of a hot path
+      const n = arguments.length;
+      // biome-ignore lint/complexity/noArguments: a rest array would be allocated on every call of a hot path
+      const handle: unknown = n === 2 ? (original as (c: unknown, m: unknown) => unknown)(callback, ms) : n === 1 ? (original as (c: unknown) => unknown)(callback) : Reflect.apply(original, this, arguments);
       if (patches.active && typeof handle === "object" && handle !== null) sink.created(type, handle, wrapper);
       return handle;
     };
     return wrapper;
   };
   const wrapClear = (original: TimerFunction): TimerFunction =>
-    function (this: unknown, ...args: unknown[]): unknown {
-      if (patches.active) sink.released(args[0]);
-      return Reflect.apply(original, this, args);
+    function (this: unknown, handle: unknown): unknown {
+      if (patches.active) sink.released(handle);
+      // biome-ignore lint/complexity/noArguments: a rest array would be allocated on every call of a hot path
+      return arguments.length === 1 ? (original as (h: unknown) => unknown)(handle) : Reflect.apply(original, this, arguments);
     };
   const setTimeoutWrapper = wrap(globalThis.setTimeout, "Timeout") as typeof globalThis.setTimeout;
   const setIntervalWrapper = wrap(globalThis.setInterval, "Timeout") as typeof globalThis.setInterval;

@@ -9,8 +9,9 @@ import { RateLimitingQueue } from "../workqueue/rate-limiting-queue";
 import { HotKeyCounter, WindowCounter } from "./hot-keys";
 import type { ReconcileReason } from "./reason";
 import { RecentLog } from "./recent-log";
+import { RetryLog } from "./retry-log";
 import { type ReconcileResult, TerminalError } from "./result";
-import type { ControllerState, ControllerStatus, InFlightReconcile, ReconcileErrorKind, ReconcileErrorRecord, RetriedKey } from "./state";
+import type { ControllerState, ControllerStatus, InFlightReconcile, ReconcileErrorKind, ReconcileErrorRecord, RetriedInRange, RetriedKey } from "./state";
 
 /** What a reconcile is given. */
 export interface ReconcileRequest {
@@ -77,8 +78,8 @@ interface InFlightRecord {
   reconcileId: number;
   startedAt: number;
   timedOut: boolean;
-  /** The reconcile's own signal source when it has a deadline (aborted on stop too). */
-  deadline: AbortController | null;
+  /** The reconcile's own signal source: aborted by its deadline or by `stop`, then dropped with it. */
+  abort: AbortController;
 }
 
 interface RetryRecord {
@@ -145,16 +146,18 @@ export class Controller {
   readonly reconcileTimeoutMs: number | null;
   readonly queue: RateLimitingQueue<string, ReconcileReason>;
   readonly metrics: ControllerMetrics;
+  private readonly forgetMetrics: () => void;
   private readonly reconciler: Reconciler;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly drainTimeoutMs: number;
   private readonly stuckAfterMs: number;
   private readonly onReconcileSettled: ((context: ReconcileContext) => void) | undefined;
-  private readonly abort = new AbortController();
+  private stopping = false;
   private readonly inFlight = new Map<string, InFlightRecord>();
   private readonly retried = new Map<string, RetryRecord>();
   private readonly errors: RecentLog<ReconcileErrorRecord>;
+  private readonly retryLog = new RetryLog();
   private readonly hotKeys: HotKeyCounter;
   private readonly addsWindow: WindowCounter;
   private readonly reconcilesWindow: WindowCounter;
@@ -180,6 +183,7 @@ export class Controller {
     this.onReconcileSettled = options.onReconcileSettled;
     const registry = options.registry === undefined ? metricsRegistry() : options.registry;
     this.metrics = registry === false ? new ControllerMetrics(this.name) : RuntimeMetrics.of(registry).controller(this.name);
+    this.forgetMetrics = registry === false ? () => {} : () => RuntimeMetrics.of(registry).forget(this.name);
     this.metrics.isController = true;
     this.metrics.resetGauges();
     this.metrics.maxConcurrentReconciles = workers;
@@ -232,13 +236,23 @@ export class Controller {
     if (this.currentStatus === "stopped" || this.currentStatus === "stopping") return this.inFlight.size === 0;
     const wasRunning = this.currentStatus === "running";
     this.currentStatus = "stopping";
-    this.abort.abort();
-    for (const record of this.inFlight.values()) record.deadline?.abort(this.abort.signal.reason);
+    this.stopping = true;
+    const reason = new DOMException("the controller is stopping", "AbortError");
+    for (const record of this.inFlight.values()) record.abort.abort(reason);
     const drained = await this.queue.shutDownWithDrain(drainTimeoutMs);
     this.currentStatus = "stopped";
+    // A stopped controller (this replica stepped down, or is shutting down) exports nothing:
+    // its gauges would otherwise show stuck workers forever, and the recorder marks the
+    // vanished series stale so sums across replicas stop counting this one.
+    this.forgetMetrics();
     if (!drained) this.log.warn({ stuck: [...this.inFlight.keys()], drainTimeoutMs }, "controller stopped with reconciles still running; they are abandoned");
     else if (wasRunning) this.log.info("controller stopped");
     return drained;
+  }
+
+  /** Keys retried within [from, to] (epoch ms), most retried first, even if they have since succeeded. */
+  retriedBetween(from: number, to: number, limit = 20): RetriedInRange[] {
+    return this.retryLog.between(from, to, limit);
   }
 
   /** The live state for the UI. `limit` bounds each list (default 20). */
@@ -273,6 +287,7 @@ export class Controller {
       status: this.currentStatus,
       health: stuck.length > 0 ? "stuck" : healthReasons.length > 0 ? "degraded" : "healthy",
       healthReasons,
+      stuckAfterMs: this.stuckAfterMs,
       startedAt: this.startedAt,
       workers: { busy: m.activeWorkers, max: this.maxConcurrentReconciles },
       reconcileTimeoutMs: this.reconcileTimeoutMs,
@@ -332,20 +347,20 @@ export class Controller {
     const reconcileId = nextReconcileId();
     const startedAt = this.clock.now();
     const timeoutMs = this.reconcileTimeoutMs;
-    // With a deadline each reconcile gets its own signal, which `stop` also aborts (no
-    // AbortSignal.any: its links to a long-lived parent signal have leaked in Node 20).
-    const deadline = timeoutMs === null ? null : new AbortController();
-    const record: InFlightRecord = { reason, reconcileId, startedAt, timedOut: false, deadline };
+    // Each reconcile gets its own signal, aborted by its deadline or by `stop`, so a
+    // listener it forgets dies with it (no shared long-lived signal, no AbortSignal.any).
+    const abort = new AbortController();
+    const record: InFlightRecord = { reason, reconcileId, startedAt, timedOut: false, abort };
     this.inFlight.set(key, record);
-    const signal = deadline ? deadline.signal : this.abort.signal;
+    const signal = abort.signal;
     let timer: TimerHandle | undefined;
-    if (deadline && timeoutMs !== null) {
+    if (timeoutMs !== null) {
       timer = this.clock.setTimer(() => {
         timer = undefined;
         record.timedOut = true;
         m.timeouts += 1;
         this.log.warn({ key, reconcileId, timeoutMs }, "reconcile timed out; its signal is aborted");
-        deadline.abort(new ReconcileTimeoutError(timeoutMs));
+        abort.abort(new ReconcileTimeoutError(timeoutMs));
       }, timeoutMs);
     }
     const request = new Request(this.name, key, reason, signal, reconcileId, this.retried.get(key)?.retries ?? 0, this.log);
@@ -355,12 +370,13 @@ export class Controller {
       const value = reconcileContext.run(context, this.reconciler, request);
       const result = isThenable(value) ? await value : value;
       this.settled(context);
-      outcome = record.timedOut ? { kind: "timeout", error: new ReconcileTimeoutError(timeoutMs ?? 0) } : (result ?? { kind: "done" });
+      // As controller-runtime: what the reconcile returned counts, even after its deadline.
+      outcome = result ?? { kind: "done" };
     } catch (thrown) {
       this.settled(context);
       if (thrown instanceof TerminalError) outcome = { kind: "terminal", error: thrown };
       else if (record.timedOut) outcome = { kind: "timeout", error: new ReconcileTimeoutError(timeoutMs ?? 0) };
-      else if (this.abort.signal.aborted) outcome = { kind: "error", error: asThrownError(thrown) };
+      else if (this.stopping) outcome = { kind: "error", error: asThrownError(thrown) };
       else outcome = { kind: "panic", error: asThrownError(thrown) };
     }
     if (timer !== undefined) this.clock.clearTimer(timer);
@@ -391,11 +407,17 @@ export class Controller {
     switch (outcome.kind) {
       case "done":
         m.results.success += 1;
-        this.succeeded(key);
+        this.forgetFailures(key);
         return;
       case "requeueAfter":
+        // Result{RequeueAfter: 0} is a plain success in controller-runtime: no requeue.
+        if (!(outcome.afterMs > 0)) {
+          m.results.success += 1;
+          this.forgetFailures(key);
+          return;
+        }
         m.results.requeue_after += 1;
-        this.succeeded(key);
+        this.forgetFailures(key);
         this.queue.addAfter(key, outcome.afterMs, "requeue-after");
         return;
       case "requeue":
@@ -408,7 +430,8 @@ export class Controller {
         m.errors += 1;
         m.terminalErrors += 1;
         this.failed(key, reason, reconcileId, "terminal", outcome.error);
-        this.retried.delete(key);
+        // Not retried, so its failure history goes too: numRequeues and retries agree.
+        this.forgetFailures(key);
         return;
       case "error":
       case "panic":
@@ -423,12 +446,13 @@ export class Controller {
     }
   }
 
-  private succeeded(key: string): void {
+  private forgetFailures(key: string): void {
     this.queue.forget(key);
     this.retried.delete(key);
   }
 
   private retry(key: string, lastError: string | null): void {
+    this.retryLog.record({ at: Date.now(), key, error: lastError });
     const record = this.retried.get(key);
     if (record) {
       record.retries += 1;

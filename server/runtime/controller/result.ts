@@ -3,10 +3,12 @@
  * - `done`: success; the key's failure history is forgotten.
  * - `requeue`: reconcile again after the rate limiter's delay (result `requeue`).
  * - `requeueAfter(ms)`: success, forget the failure history, reconcile again in `ms`
- *   (result `requeue_after`).
+ *   (result `requeue_after`); `requeueAfter(0)` is a plain success with no requeue, as
+ *   controller-runtime's `Result{RequeueAfter: 0}` is.
  * - `error(e)`: a failure; retried with rate-limited backoff (result `error`).
- * - `terminal(e)`: a failure that retrying cannot fix; not requeued (counted in both
- *   the errors and the terminal-errors counters, result `error`).
+ * - `terminal(e)`: a failure that retrying cannot fix; not requeued, and the key's
+ *   failure history is forgotten (counted in both the errors and the terminal-errors
+ *   counters, result `error`).
  */
 export type ReconcileResult =
   | { readonly kind: "done" }
@@ -32,7 +34,7 @@ export function requeue(): ReconcileResult {
   return REQUEUE;
 }
 
-/** Success; reconcile again in `ms` milliseconds (0 = as soon as a worker is free). */
+/** Success; reconcile again in `ms` milliseconds (0 = success without a requeue). */
 export function requeueAfter(ms: number): ReconcileResult {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`requeueAfter needs a finite delay of 0 ms or more, got ${ms}`);
   return { kind: "requeueAfter", afterMs: ms };

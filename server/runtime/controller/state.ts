@@ -28,6 +28,23 @@ export interface RetriedKey {
   nextRetryInMs: number | null;
 }
 
+/** A key retried (failed or requeued) at one moment, for "keys retried in a range". */
+export interface RetryEvent {
+  /** Epoch milliseconds. */
+  at: number;
+  key: string;
+  /** The error's message; null for a plain requeue. */
+  error: string | null;
+}
+
+/** A key retried within a range: how often, when last, and the last error. */
+export interface RetriedInRange {
+  key: string;
+  retries: number;
+  lastAt: number;
+  lastError: string | null;
+}
+
 export type ReconcileErrorKind = "error" | "terminal" | "panic" | "timeout";
 
 export interface ReconcileErrorRecord {
@@ -51,6 +68,8 @@ export interface ControllerState {
   status: ControllerStatus;
   health: ControllerHealth;
   healthReasons: string[];
+  /** A reconcile running at least this long counts as a stuck worker. */
+  stuckAfterMs: number;
   /** Epoch ms when started, null before. */
   startedAt: number | null;
   workers: { busy: number; max: number };

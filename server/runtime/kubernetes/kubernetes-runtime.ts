@@ -5,11 +5,6 @@ import { ControllerRuntime } from "../runtime";
 import { ClusterHealthReconciler } from "./cluster-health";
 import { KubernetesSource } from "./kubernetes-source";
 
-declare module "../../service-registry" {
-  interface ServiceMap {
-    clusterHealth: ClusterHealthReconciler;
-  }
-}
 
 export interface KubernetesRuntimeOptions {
   kubeConfig: KubeConfig;

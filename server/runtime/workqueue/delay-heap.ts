@@ -4,16 +4,24 @@ export interface DelayedEntry<K, R> {
   readyAt: number;
   reason: R | undefined;
   index: number;
+  /** When the entry got its current readyAt; breaks ties so equal deadlines come out first-scheduled first. */
+  seq: number;
+}
+
+function before<K, R>(a: DelayedEntry<K, R>, b: DelayedEntry<K, R>): boolean {
+  return a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.seq < b.seq);
 }
 
 /**
  * A min-heap of keys ordered by the time they become ready, holding each key at most
  * once. Scheduling a key that is already waiting keeps the EARLIER ready time (and the
  * reason that came with it), as client-go's waiting heap and kube-rs's scheduler do.
+ * Keys with equal ready times come out in the order they were given that time.
  */
 export class DelayHeap<K, R = undefined> {
   private readonly heap: DelayedEntry<K, R>[] = [];
   private readonly byKey = new Map<K, DelayedEntry<K, R>>();
+  private seq = 0;
 
   get size(): number {
     return this.heap.length;
@@ -43,10 +51,11 @@ export class DelayHeap<K, R = undefined> {
       if (readyAt >= existing.readyAt) return false;
       existing.readyAt = readyAt;
       existing.reason = reason;
+      existing.seq = this.seq++;
       this.up(existing.index);
       return true;
     }
-    const entry: DelayedEntry<K, R> = { key, readyAt, reason, index: this.heap.length };
+    const entry: DelayedEntry<K, R> = { key, readyAt, reason, index: this.heap.length, seq: this.seq++ };
     this.heap.push(entry);
     this.byKey.set(key, entry);
     this.up(entry.index);
@@ -83,7 +92,7 @@ export class DelayHeap<K, R = undefined> {
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
       const parent = heap[parentIndex];
-      if (parent.readyAt <= entry.readyAt) break;
+      if (!before(entry, parent)) break;
       heap[index] = parent;
       parent.index = index;
       index = parentIndex;
@@ -100,8 +109,8 @@ export class DelayHeap<K, R = undefined> {
       const left = 2 * index + 1;
       if (left >= length) break;
       const right = left + 1;
-      const child = right < length && heap[right].readyAt < heap[left].readyAt ? right : left;
-      if (heap[child].readyAt >= entry.readyAt) break;
+      const child = right < length && before(heap[right], heap[left]) ? right : left;
+      if (!before(heap[child], entry)) break;
       heap[index] = heap[child];
       heap[index].index = index;
       index = child;

@@ -19,6 +19,8 @@ export interface WorkQueueOptions {
   /** Where to report; without it the queue takes no timestamps at all. */
   metrics?: WorkQueueMetrics;
   clock?: Clock;
+  /** How often the in-flight gauges are refreshed (default 500 ms, client-go's updatePeriod). */
+  unfinishedWorkUpdatePeriodMs?: number;
 }
 
 interface DirtyEntry<R> {
@@ -52,11 +54,14 @@ export class WorkQueue<K = string, R = undefined> {
   private shutting = false;
   private draining = false;
   private unfinishedTimer: TimerHandle | undefined;
+  private readonly unfinishedWorkUpdatePeriodMs: number;
 
   constructor(options: WorkQueueOptions = {}) {
     this.name = options.name ?? "";
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics;
+    this.unfinishedWorkUpdatePeriodMs = options.unfinishedWorkUpdatePeriodMs ?? UNFINISHED_WORK_UPDATE_PERIOD_MS;
+    if (!(this.unfinishedWorkUpdatePeriodMs > 0)) throw new RangeError("unfinishedWorkUpdatePeriodMs must be > 0");
     if (this.metrics) this.scheduleUnfinishedWorkUpdate();
   }
 
@@ -224,7 +229,7 @@ export class WorkQueue<K = string, R = undefined> {
     this.unfinishedTimer = this.clock.setTimer(() => {
       this.updateUnfinishedWork();
       if (this.unfinishedTimer !== undefined) this.scheduleUnfinishedWorkUpdate();
-    }, UNFINISHED_WORK_UPDATE_PERIOD_MS);
+    }, this.unfinishedWorkUpdatePeriodMs);
   }
 
   private stopUnfinishedWorkUpdates(): void {

@@ -1,10 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { epochMsSchema } from "../../time/epoch-ms";
 import { type ChannelError, channelInputSchema, channelPatchSchema } from "../../alerting/channel-store";
 import { definitionOf, type RuleValidationError, validateRule } from "../../alerting/rule-schema";
 import type { SilenceError } from "../../alerting/silence-store";
 import { silenceInputSchema } from "../../alerting/silences";
-import { service } from "../../service-registry";
+import { rulesWithoutData } from "../../dashboard/rule-data";
 import { isDomainError } from "../domain-errors";
 import { editorProcedure, publicProcedure, router } from "../init";
 
@@ -39,23 +40,25 @@ async function domain<T>(work: () => Promise<T>): Promise<T> {
 
 const rulesRouter = router({
   /** All rules with their last evaluation, and stored rules that no longer validate. */
-  list: publicProcedure.query(async () => {
-    const alerting = service("alerting");
+  list: publicProcedure.query(async ({ ctx }) => {
+    const alerting = ctx.services.alerting.stored();
     const { rules, invalid: broken } = await alerting.rules.listWithProblems();
     const health = new Map(alerting.ruleHealth().map((h) => [h.ruleId, h]));
-    return { rules: rules.map((r) => ({ ...r, health: health.get(r.id) ?? null })), invalid: broken };
+    const metrics = await ctx.services.query.find()?.metrics(undefined, 10_000).catch(() => null);
+    const noData = metrics ? rulesWithoutData(rules, new Set(metrics.map((m) => m.metric))) : new Set<number>();
+    return { rules: rules.map((r) => ({ ...r, health: health.get(r.id) ?? null, noData: noData.has(r.id) })), invalid: broken };
   }),
-  get: publicProcedure.input(id).query(({ input }) => domain(() => service("alerting").rules.get(input.id))),
+  get: publicProcedure.input(id).query(({ input, ctx }) => domain(() => ctx.services.alerting.stored().rules.get(input.id))),
   /** Checks a rule without saving it: `{ok, issues}`. */
   validate: publicProcedure.input(ruleBody).query(({ input }) => {
     const result = validateRule(input);
     return result.ok ? { ok: true as const, issues: [] } : { ok: false as const, issues: result.issues };
   }),
-  create: editorProcedure.input(ruleBody).mutation(({ input }) => domain(() => service("alerting").rules.create(input))),
+  create: editorProcedure.input(ruleBody).mutation(({ input, ctx }) => domain(() => ctx.services.alerting.stored().rules.create(input))),
   update: editorProcedure
     .input(z.object({ id: z.number().int().positive(), patch: ruleBody }))
-    .mutation(({ input }) => domain(() => service("alerting").rules.update(input.id, input.patch))),
-  delete: editorProcedure.input(id).mutation(({ input }) => domain(() => service("alerting").rules.remove(input.id))),
+    .mutation(({ input, ctx }) => domain(() => ctx.services.alerting.stored().rules.update(input.id, input.patch))),
+  delete: editorProcedure.input(id).mutation(({ input, ctx }) => domain(() => ctx.services.alerting.stored().rules.remove(input.id))),
   /** When the rule (a stored one by id, or an unsaved one) would have fired over the last hours. */
   preview: publicProcedure
     .input(
@@ -64,9 +67,9 @@ const rulesRouter = router({
         z.object({ rule: ruleBody, hours: z.number().min(0.1).max(24 * 7).default(24) }),
       ]),
     )
-    .query(({ input }) =>
+    .query(({ input, ctx }) =>
       domain(async () => {
-        const alerting = service("alerting");
+        const alerting = ctx.services.alerting.stored();
         const rule = "id" in input ? definitionOf(await alerting.rules.get(input.id)) : input.rule;
         return alerting.preview(rule, { hours: input.hours });
       }),
@@ -76,10 +79,10 @@ const rulesRouter = router({
 const silencesRouter = router({
   list: publicProcedure
     .input(z.object({ state: z.enum(["pending", "active", "expired"]).optional() }).default({}))
-    .query(({ input }) => service("notifier").silences.list(input)),
-  create: editorProcedure.input(silenceInputSchema).mutation(({ input }) =>
+    .query(({ input, ctx }) => ctx.services.notifier.stored().silences.list(input)),
+  create: editorProcedure.input(silenceInputSchema).mutation(({ input, ctx }) =>
     domain(() =>
-      service("notifier").silences.create({
+      ctx.services.notifier.stored().silences.create({
         matchers: input.matchers,
         startsAt: input.startsAt,
         endsAt: input.endsAt,
@@ -88,20 +91,20 @@ const silencesRouter = router({
       }),
     ),
   ),
-  expire: editorProcedure.input(id).mutation(({ input }) => domain(() => service("notifier").silences.expire(input.id))),
+  expire: editorProcedure.input(id).mutation(({ input, ctx }) => domain(() => ctx.services.notifier.stored().silences.expire(input.id))),
 });
 
 const channelsRouter = router({
   /** Channels with masked URLs; URLs and secrets are never returned. */
-  list: publicProcedure.query(() => service("notifier").channels.list()),
-  get: publicProcedure.input(id).query(({ input }) => domain(() => service("notifier").channels.get(input.id))),
-  create: editorProcedure.input(channelInputSchema).mutation(({ input }) => domain(() => service("notifier").channels.create(input))),
+  list: publicProcedure.query(({ ctx }) => ctx.services.notifier.stored().channels.list()),
+  get: publicProcedure.input(id).query(({ input, ctx }) => domain(() => ctx.services.notifier.stored().channels.get(input.id))),
+  create: editorProcedure.input(channelInputSchema).mutation(({ input, ctx }) => domain(() => ctx.services.notifier.stored().channels.create(input))),
   update: editorProcedure
     .input(z.object({ id: z.number().int().positive(), patch: channelPatchSchema }))
-    .mutation(({ input }) => domain(() => service("notifier").channels.update(input.id, input.patch))),
-  delete: editorProcedure.input(id).mutation(({ input }) => domain(() => service("notifier").channels.remove(input.id))),
+    .mutation(({ input, ctx }) => domain(() => ctx.services.notifier.stored().channels.update(input.id, input.patch))),
+  delete: editorProcedure.input(id).mutation(({ input, ctx }) => domain(() => ctx.services.notifier.stored().channels.remove(input.id))),
   /** Sends a test message now and reports the outcome (HTTP status or error). */
-  test: editorProcedure.input(id).mutation(({ input }) => domain(() => service("notifier").sendTest(input.id))),
+  test: editorProcedure.input(id).mutation(({ input, ctx }) => domain(() => ctx.services.notifier.stored().sendTest(input.id))),
 });
 
 const deliveriesRouter = router({
@@ -116,11 +119,11 @@ const deliveriesRouter = router({
         })
         .default({ limit: 200 }),
     )
-    .query(({ input }) => service("notifier").outbox.list(input)),
-  counts: publicProcedure.query(() => service("notifier").outbox.counts()),
+    .query(({ input, ctx }) => ctx.services.notifier.stored().outbox.list(input)),
+  counts: publicProcedure.query(({ ctx }) => ctx.services.notifier.stored().outbox.counts()),
   /** Puts a failed or dead notification back in the queue. */
-  requeue: editorProcedure.input(id).mutation(async ({ input }) => {
-    const notifier = service("notifier");
+  requeue: editorProcedure.input(id).mutation(async ({ input, ctx }) => {
+    const notifier = ctx.services.notifier.stored();
     const ok = await notifier.outbox.requeue(input.id, Date.now());
     if (!ok) throw new TRPCError({ code: "BAD_REQUEST", message: `Notification ${input.id} is not failed or dead, so there is nothing to retry.` });
     return { ok };
@@ -132,12 +135,12 @@ export const alertsRouter = router({
   /** Current alerts (pending, firing, recently resolved) with rule name and muting. */
   list: publicProcedure
     .input(z.object({ states: z.array(z.enum(["pending", "firing", "resolved"])).optional(), ruleId: z.number().int().positive().optional() }).default({}))
-    .query(async ({ input }) => {
-      const alerting = service("alerting");
+    .query(async ({ input, ctx }) => {
+      const alerting = ctx.services.alerting.stored();
       const [alerts, rules, muting] = await Promise.all([
         alerting.alerts.list(input),
         alerting.rules.list(),
-        service("notifier").currentMuting(),
+        ctx.services.notifier.stored().currentMuting(),
       ]);
       const names = new Map(rules.map((r) => [r.id, r.name]));
       return alerts.map((a) => ({
@@ -152,16 +155,16 @@ export const alertsRouter = router({
     .input(
       z
         .object({
-          from: z.number().int().optional(),
-          to: z.number().int().optional(),
+          from: epochMsSchema.optional(),
+          to: epochMsSchema.optional(),
           ruleId: z.number().int().positive().optional(),
           fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
           limit: z.number().int().min(1).max(5_000).default(500),
         })
         .default({ limit: 500 }),
     )
-    .query(({ input }) =>
-      service("alerting").alerts.history({
+    .query(({ input, ctx }) =>
+      ctx.services.alerting.stored().alerts.history({
         from: input.from === undefined ? undefined : new Date(input.from),
         to: input.to === undefined ? undefined : new Date(input.to),
         ruleId: input.ruleId,

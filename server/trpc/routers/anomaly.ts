@@ -1,14 +1,14 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { epochMsSchema } from "../../time/epoch-ms";
 import { isDomainError } from "../domain-errors";
 import { sensitivitySchema, seriesQuerySchema } from "../../anomaly/watched-series";
-import { service } from "../../service-registry";
 import { editorProcedure, publicProcedure, router } from "../init";
 
 const MAX_BAND_RANGE_MS = 7 * 86_400_000;
 
 const key = z.string().min(1).max(300);
-const epochMs = z.number().int().nonnegative();
+const epochMs = epochMsSchema;
 const range = z
   .object({ from: epochMs, to: epochMs })
   .refine((r) => r.from <= r.to, { message: "from must not be after to", path: ["from"] });
@@ -27,7 +27,7 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
 /** Watched series, their anomaly windows and expected bands. */
 export const anomalyRouter = router({
   /** Every watched series (built-in and user-added) with its sensitivity. */
-  watched: publicProcedure.query(() => service("anomaly").watched()),
+  watched: publicProcedure.query(({ ctx }) => ctx.services.anomaly.stored().watched()),
 
   /** Adds a series to watch, or updates one (a changed query starts learning afresh). */
   upsertWatched: editorProcedure
@@ -41,26 +41,26 @@ export const anomalyRouter = router({
         direction: z.enum(["both", "above", "below"]).optional(),
       }),
     )
-    .mutation(({ input }) => call(() => service("anomaly").upsertWatched(input))),
+    .mutation(({ input, ctx }) => call(() => ctx.services.anomaly.stored().upsertWatched(input))),
 
   setSensitivity: editorProcedure
     .input(z.object({ key, sensitivity: sensitivitySchema }))
-    .mutation(({ input }) => call(() => service("anomaly").setSensitivity(input.key, input.sensitivity))),
+    .mutation(({ input, ctx }) => call(() => ctx.services.anomaly.stored().setSensitivity(input.key, input.sensitivity))),
 
   setEnabled: editorProcedure
     .input(z.object({ key, enabled: z.boolean() }))
-    .mutation(({ input }) => call(() => service("anomaly").setEnabled(input.key, input.enabled))),
+    .mutation(({ input, ctx }) => call(() => ctx.services.anomaly.stored().setEnabled(input.key, input.enabled))),
 
   /** Removes a user-added series; built-in ones can only be disabled. */
-  remove: editorProcedure.input(z.object({ key })).mutation(({ input }) => call(() => service("anomaly").removeWatched(input.key))),
+  remove: editorProcedure.input(z.object({ key })).mutation(({ input, ctx }) => call(() => ctx.services.anomaly.stored().removeWatched(input.key))),
 
   /** Windows overlapping [from, to] (epoch ms), optionally of one series. */
   windows: publicProcedure
     .input(range.and(z.object({ seriesKey: key.optional(), limit: z.number().int().min(1).max(10_000).optional() })))
-    .query(({ input }) => service("anomaly").windows(input)),
+    .query(({ input, ctx }) => ctx.services.anomaly.stored().windows(input)),
 
   /** Windows open right now. */
-  openWindows: publicProcedure.query(() => service("anomaly").openWindows()),
+  openWindows: publicProcedure.query(({ ctx }) => ctx.services.anomaly.stored().openWindows()),
 
   /** The expected band of a watched series over [from, to] (at most 7 days). */
   band: publicProcedure
@@ -69,5 +69,5 @@ export const anomalyRouter = router({
         .and(z.object({ seriesKey: key }))
         .refine((r) => r.to - r.from <= MAX_BAND_RANGE_MS, { message: "the range may span at most 7 days", path: ["to"] }),
     )
-    .query(({ input }) => call(() => service("anomaly").band(input.seriesKey, input.from, input.to))),
+    .query(({ input, ctx }) => call(() => ctx.services.anomaly.stored().band(input.seriesKey, input.from, input.to))),
 });

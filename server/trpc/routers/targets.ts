@@ -1,7 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { scrapeTargetFields } from "../../scrape/target-schema";
-import { service } from "../../service-registry";
 import { isDomainError } from "../domain-errors";
 import { editorProcedure, publicProcedure, router } from "../init";
 
@@ -12,6 +11,7 @@ async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (isDomainError(error, "TargetNotFoundError")) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
+    if (isDomainError(error, "TargetRefusedError")) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
     if (isDomainError<z.ZodError>(error, "ZodError")) {
       throw new TRPCError({ code: "BAD_REQUEST", message: error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
     }
@@ -22,11 +22,18 @@ async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
 
 /** Scrape targets: list with health, add, edit, remove, scrape now. Credentials are write-only. */
 export const targetsRouter = router({
-  list: publicProcedure.query(() => service("targets").list()),
-  create: editorProcedure.input(scrapeTargetFields).mutation(({ input }) => mapErrors(() => service("targets").create(input))),
+  /** Each target with its health and what the recorder refused of its samples (rejectedSamples, lastRejection). */
+  list: publicProcedure.query(async ({ ctx }) => {
+    const recorder = ctx.services.recorder.find();
+    return (await ctx.services.targets.stored().list()).map((t) => {
+      const rejected = recorder?.rejected(`target:${t.id}`);
+      return { ...t, rejectedSamples: rejected?.total ?? 0, lastRejection: rejected?.lastMessage ?? null };
+    });
+  }),
+  create: editorProcedure.input(scrapeTargetFields).mutation(({ input, ctx }) => mapErrors(() => ctx.services.targets.stored().create(input))),
   update: editorProcedure
     .input(id.extend({ patch: scrapeTargetFields.partial() }))
-    .mutation(({ input }) => mapErrors(() => service("targets").update(input.id, input.patch))),
-  remove: editorProcedure.input(id).mutation(({ input }) => mapErrors(() => service("targets").remove(input.id))),
-  scrapeNow: editorProcedure.input(id).mutation(({ input }) => mapErrors(() => service("targets").scrapeNow(input.id))),
+    .mutation(({ input, ctx }) => mapErrors(() => ctx.services.targets.stored().update(input.id, input.patch))),
+  remove: editorProcedure.input(id).mutation(({ input, ctx }) => mapErrors(() => ctx.services.targets.stored().remove(input.id))),
+  scrapeNow: editorProcedure.input(id).mutation(({ input, ctx }) => mapErrors(() => ctx.services.targets.stored().scrapeNow(input.id))),
 });

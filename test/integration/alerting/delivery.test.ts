@@ -245,7 +245,7 @@ describe("delivery worker against a loopback receiver", () => {
     await delivery.runOnce();
     const failed = await row();
     expect(failed.state).toBe("failed");
-    expect(failed.lastError).toMatch(/^refused to connect to 169\.254\.169\.254: it is a cloud metadata endpoint$/);
+    expect(failed.lastError).toMatch(/^refused to connect to 169\.254\.169\.254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it$/);
 
     // A connection error names no path.
     await prisma.channel.update({ where: { id: channel.id }, data: { urlEncrypted: secrets.encrypt("http://127.0.0.1:1/SECRETPATH?token=SECRETTOKEN") } });

@@ -5,12 +5,14 @@ import { DeliveryWorker } from "../../../server/alerting/delivery";
 import { AlertEvaluator } from "../../../server/alerting/evaluator";
 import { Notifier } from "../../../server/alerting/notifier";
 import type { WebhookPayloadV4 } from "../../../server/alerting/payloads/webhook";
-import { findService } from "../../../server/service-registry";
+import { testServices } from "../../support/services";
 import { type PrismaClient, prismaClient } from "../../../server/store/prisma";
 import { createCallerFactory } from "../../../server/trpc/init";
 import { alertsRouter } from "../../../server/trpc/routers/alerts";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
 import { clearAlertingTables, EXTERNAL_URL, type Receiver, startReceiver, testSecrets } from "./support";
+
+const services = testServices();
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -60,7 +62,7 @@ describe("the running services (real timers, ms-scale routes)", () => {
 });
 
 describe("wiring and the tRPC router", () => {
-  it("createAlerting registers the services; the router validates, masks and reports", async () => {
+  it("createAlerting builds the services; the router validates, masks and reports", async () => {
     await clearAlertingTables(prisma);
     receiver.requests.length = 0;
     const alerting = createAlerting({
@@ -73,12 +75,12 @@ describe("wiring and the tRPC router", () => {
     expect(externalUrlOf({ HOST: "0.0.0.0", PORT: 1, LOOPSCOPE_PUBLIC_URL: "https://ls.example.com/" })).toBe("https://ls.example.com");
     for (const s of alerting.services) await s.start();
     try {
-      expect(findService("alerting")).toBe(alerting.evaluator);
-      expect(findService("notifier")).toBe(alerting.notifier);
-      const caller = createCallerFactory(alertsRouter)({ headers: new Headers() });
+      services.alerting.provide(alerting.evaluator);
+      services.notifier.provide(alerting.notifier);
+      const caller = createCallerFactory(alertsRouter)({ headers: new Headers(), services });
 
       const { rules } = await caller.rules.list();
-      expect(rules.map((r) => r.name)).toContain("StuckWorker/pods");
+      expect(rules.map((r) => r.name)).toContain("StuckWorker");
 
       await expect(caller.rules.create({ name: "Bad", kind: "threshold", spec: { query: { metric: "1x" }, comparator: ">", value: 1 } })).rejects.toMatchObject({
         code: "BAD_REQUEST",
@@ -119,6 +121,5 @@ describe("wiring and the tRPC router", () => {
     } finally {
       for (const s of [...alerting.services].reverse()) await s.stop();
     }
-    expect(findService("alerting")).toBeUndefined();
   });
 });

@@ -3,11 +3,13 @@ import { analyzeSeries } from "../../../server/anomaly/monitor";
 import { AnomalyService, type FetchSeries } from "../../../server/anomaly/service";
 import { normalFrom, type Point, seededRandom } from "../../../server/anomaly/synthetic";
 import { detectorDefaultsFor, type SeriesQuery } from "../../../server/anomaly/watched-series";
-import { provideService, withdrawService } from "../../../server/service-registry";
+import { testServices } from "../../support/services";
 import { prismaClient } from "../../../server/store/prisma";
 import { createCallerFactory } from "../../../server/trpc/init";
 import { anomalyRouter } from "../../../server/trpc/routers/anomaly";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
+
+const services = testServices();
 
 const T0 = Date.UTC(2026, 0, 5);
 const MIN = 60_000;
@@ -26,7 +28,15 @@ class FakeRecorder {
   };
 }
 
-const depthQuery: SeriesQuery = { metric: "workqueue_depth", matchers: [{ name: "name", op: "=", value: "pods" }], fn: "raw", agg: "sum" };
+const depthQuery: SeriesQuery = {
+  metric: "workqueue_depth",
+  matchers: [
+    { name: "job", op: "=", value: "loopscope" },
+    { name: "name", op: "=", value: "pods" },
+  ],
+  fn: "raw",
+  agg: "sum",
+};
 const DEPTH_KEY = 'queue_depth{controller="pods"}';
 
 function queueDepth(): Point[] {
@@ -48,7 +58,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(async () => {
-  withdrawService("anomaly");
+  services.anomaly.withdraw();
   await prismaClient(db.url).$disconnect();
   await db.drop();
 });
@@ -72,6 +82,35 @@ describe("AnomalyService against Postgres", () => {
     await again.setSensitivity(DEPTH_KEY, "medium");
   });
 
+  it("brings built-in series to the current definitions: a changed one learns afresh, a retired one goes", async () => {
+    const prisma = prismaClient(db.url);
+    const ADDS_KEY = 'adds_rate{controller="pods"}';
+    const oldAdds = { metric: "workqueue_adds_total", matchers: depthQuery.matchers, fn: "rate", agg: "sum" };
+    await prisma.watchedSeries.update({ where: { key: ADDS_KEY }, data: { title: "Adds per second — pods", query: oldAdds, lastTs: new Date(at(50)), sensitivity: "low" } });
+    await prisma.watchedSeries.create({
+      data: { key: 'error_rate{controller="pods"}', title: "Reconcile errors per second — pods", query: oldAdds, controller: "pods", builtin: true, state: { direction: "above", monitor: null } },
+    });
+    await prisma.anomalyWindow.create({
+      data: { seriesKey: 'error_rate{controller="pods"}', controller: "pods", detector: "d", params: {}, startAt: new Date(at(40)), peakScore: 0.7, direction: "above" },
+    });
+    await prisma.watchedSeries.create({
+      data: { key: "mine", title: "Mine", query: oldAdds, controller: "pods", builtin: false, state: { direction: "both", monitor: null } },
+    });
+    const service = serviceAt(clock);
+    expect(await service.ensureDefaults()).toBe(0);
+    const watched = await service.watched();
+    expect(watched.map((w) => w.key)).not.toContain('error_rate{controller="pods"}');
+    expect(watched.map((w) => w.key)).toContain("mine");
+    // Its open window is closed (nothing would ever close it otherwise), and kept as history.
+    expect(await prisma.anomalyWindow.findMany({ where: { seriesKey: 'error_rate{controller="pods"}' }, select: { endAt: true } })).toEqual([{ endAt: new Date(clock.t) }]);
+    const adds = watched.find((w) => w.key === ADDS_KEY);
+    expect(adds?.query.less?.metric).toBe("loopscope_reconcile_reasons_total");
+    expect(adds).toMatchObject({ title: "Adds per second (resyncs left out) — pods", sensitivity: "low", lastTs: null });
+    await service.setSensitivity(ADDS_KEY, "medium");
+    await service.removeWatched("mine");
+    await prisma.anomalyWindow.deleteMany({ where: { seriesKey: 'error_rate{controller="pods"}' } });
+  });
+
   it("opens a window during a burst, persists it, and a new instance resumes and closes the same window", async () => {
     // First instance: learns the first hour, then steps through the burst; it persists
     // state only when windows change, so the restart below replays the points since.
@@ -84,7 +123,7 @@ describe("AnomalyService against Postgres", () => {
     }
     const open = await first.openWindows();
     expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({ seriesKey: DEPTH_KEY, controller: "pods", start: at(90), end: null, direction: "above", detector: "robust-seasonal-v1" });
+    expect(open[0]).toMatchObject({ seriesKey: DEPTH_KEY, controller: "pods", start: at(90), end: null, direction: "above", detector: "robust-seasonal-surprise-v3" });
     expect(open[0].peakScore).toBeGreaterThan(0.9);
     // Opened by the pass at 91 min (the third high point came at 90:10), and stored as such.
     expect(open[0].detectedAt).toBe(at(91));
@@ -147,8 +186,8 @@ describe("AnomalyService against Postgres", () => {
 
   it("serves the tRPC router from the registered service, validating input", async () => {
     const service = serviceAt(clock);
-    provideService("anomaly", service);
-    const caller = createCallerFactory(anomalyRouter)({ headers: new Headers() });
+    services.anomaly.provide(service);
+    const caller = createCallerFactory(anomalyRouter)({ headers: new Headers(), services });
     expect((await caller.watched()).length).toBe(16);
     expect(await caller.windows({ from: at(0), to: at(180), seriesKey: DEPTH_KEY })).toHaveLength(1);
     expect(await caller.openWindows()).toEqual([]);

@@ -1,21 +1,18 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as healthz from "../../../app/api/healthz/route";
-import * as apiMetrics from "../../../app/api/metrics/route";
-import * as readyz from "../../../app/api/readyz/route";
-import * as trpcRoute from "../../../app/api/trpc/[trpc]/route";
-import * as metrics from "../../../app/metrics/route";
 import { createAuthService } from "../../../server/auth";
 import type { AuthService } from "../../../server/auth/auth-service";
 import { loadAuthSettings } from "../../../server/auth/settings";
 import { loadConfig } from "../../../server/config";
+import { withApiRoutes } from "../../../server/http/api-routes";
 import { createRequestGate } from "../../../server/http/request-gate";
-import { provideService, withdrawService } from "../../../server/service-registry";
 import { appRouter } from "../../../server/trpc/root";
+import { type RunningServices, testServices } from "../../support/services";
 
 /**
- * The real HTTP front of Loopscope in-process: the request gate of server/main.ts in front of
- * the real route handlers (tRPC, metrics, health); other paths answer like a page.
+ * The real HTTP front of Loopscope in-process: the request gate and the API routes of
+ * server/main.ts (tRPC, metrics, health) with the given auth settings; other paths answer
+ * like a page.
  */
 export interface AuthHarness {
   url: string;
@@ -23,49 +20,16 @@ export interface AuthHarness {
   close(): Promise<void>;
 }
 
-type RouteHandler = (request: Request) => Response | Promise<Response>;
-const ROUTES: Record<string, RouteHandler> = {
-  "/metrics": metrics.GET,
-  "/api/metrics": apiMetrics.GET,
-  "/api/healthz": healthz.GET,
-  "/api/readyz": readyz.GET,
-};
-
-async function toRequest(req: http.IncomingMessage, base: string): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", base), { method: req.method, headers, body: hasBody ? Buffer.concat(chunks) : undefined });
-}
-
-async function send(res: http.ServerResponse, response: Response): Promise<void> {
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") res.setHeader(name, value);
-  });
-  res.end(Buffer.from(await response.arrayBuffer()));
-}
-
-export async function startHarness(env: Record<string, string>, dataDir: string): Promise<AuthHarness> {
+/** `running`: services to run behind the routes (e.g. a query service on a test database). */
+export async function startHarness(env: Record<string, string>, dataDir: string, running: RunningServices = {}): Promise<AuthHarness> {
   const config = loadConfig({ ...env, LOOPSCOPE_DATA_DIR: dataDir });
   const auth = createAuthService(loadAuthSettings(config), config);
-  provideService("auth", auth);
+  const services = testServices(running, auth);
   let base = "";
-  const gate = createRequestGate(auth, async (req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path.startsWith("/api/trpc/")) {
-      const request = await toRequest(req, base);
-      return send(res, await (req.method === "POST" ? trpcRoute.POST(request) : trpcRoute.GET(request)));
-    }
-    const route = ROUTES[path];
-    if (route) return send(res, await route(await toRequest(req, base)));
+  const page = (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(200, { "content-type": "text/html" }).end("<html>page</html>");
-  });
+  };
+  const gate = createRequestGate(auth, withApiRoutes(services, () => base, page));
   const server = http.createServer((req, res) => void gate(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -74,7 +38,6 @@ export async function startHarness(env: Record<string, string>, dataDir: string)
     auth,
     close: () =>
       new Promise((resolve) => {
-        withdrawService("auth");
         server.closeAllConnections();
         server.close(() => resolve());
       }),

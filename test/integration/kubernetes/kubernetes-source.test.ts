@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { KubernetesSource, type KubernetesSourceOptions } from "../../../server/runtime/kubernetes/kubernetes-source";
-import type { ObjectEvent } from "../../../server/runtime/source";
+import type { KubernetesSourceOptions } from "../../../server/runtime/kubernetes/kubernetes-source";
 import { type ApiServerFixture, startApiServerFixture, waitUntil } from "../../support/apiserver";
+import { SourceUnderTest } from "../../support/source-under-test";
 
 /**
  * The real @kubernetes/client-node informers against a loopback API server: events
@@ -10,8 +10,8 @@ import { type ApiServerFixture, startApiServerFixture, waitUntil } from "../../s
  */
 
 let fixture: ApiServerFixture;
-let source: KubernetesSource | undefined;
-let events: ObjectEvent[];
+const sut = new SourceUnderTest();
+const { events, seen, health } = sut;
 
 const pod = (namespace: string, name: string, extra: Record<string, unknown> = {}) => ({
   metadata: { name, namespace, labels: { app: name } },
@@ -26,30 +26,14 @@ const fast: Partial<KubernetesSourceOptions> = {
   backoff: { initialMs: 20, maxMs: 200, jitter: 0 },
 };
 
-async function startSource(options: Partial<KubernetesSourceOptions> = {}): Promise<KubernetesSource> {
-  source = new KubernetesSource({ kubeConfig: fixture.kubeConfig(), ...fast, ...options });
-  await source.start((event) => events.push(event));
-  await source.waitForSync(AbortSignal.timeout(10_000));
-  return source;
-}
-
-const seen = (type: ObjectEvent["type"], controller: string, key: string) => () =>
-  events.some((e) => e.type === type && e.controller === controller && e.key === key);
-
-const health = (kind: string) => {
-  const found = source?.watches().find((w) => w.kind === kind);
-  if (!found) throw new Error(`no watch for ${kind}`);
-  return found;
-};
+const startSource = (options: Partial<KubernetesSourceOptions> = {}) => sut.start({ kubeConfig: fixture.kubeConfig(), ...fast, ...options });
 
 beforeEach(async () => {
-  events = [];
   fixture = await startApiServerFixture();
 });
 
 afterEach(async () => {
-  await source?.stop();
-  source = undefined;
+  await sut.stop();
   await fixture.close();
 });
 

@@ -6,38 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiServerFixture, startApiServerFixture } from "../../support/apiserver";
 import { type AppProcess, startApp } from "../../support/app-process";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
+import { LEASE_MS, masterStatus, poll, replicaEnv, systemStatus } from "../../support/leader-probes";
 
 /**
  * Two real Loopscope processes (the production build, as in a Deployment with two
  * replicas) sharing one database and one loopback API server, electing a leader
  * through a coordination.k8s.io Lease. Needs `npm run build` first (npm test builds).
- * Short lease timings keep it quick: 6 s / 4 s / 1 s (two busy processes on a small machine).
  */
-const LEASE_MS = 6_000;
-const timingEnv = { LOOPSCOPE_LEASE_DURATION: "6s", LOOPSCOPE_LEASE_RENEW_DEADLINE: "4s", LOOPSCOPE_LEASE_RETRY_PERIOD: "1s" };
-
-async function poll<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function masterStatus(app: AppProcess): Promise<number | undefined> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
-  const match = /^leader_election_master_status\{name="loopscope"\} (\d)$/m.exec(text);
-  return match ? Number(match[1]) : undefined;
-}
-
-async function systemStatus(app: AppProcess): Promise<{ ready: boolean; leadership?: { mode: string; identity?: string; holder?: string } }> {
-  const body = (await (await fetch(`${app.url}/api/trpc/system.status`)).json()) as { result: { data: Record<string, unknown> } };
-  const data = body.result.data;
-  return ("json" in data ? data.json : data) as { ready: boolean; leadership?: { mode: string; identity?: string; holder?: string } };
-}
-
 describe("two Loopscope replicas electing a leader (real processes, loopback API server)", () => {
   let api: ApiServerFixture;
   let db: TestDatabase;
@@ -66,18 +41,7 @@ describe("two Loopscope replicas electing a leader (real processes, loopback API
         "current-context": "fixture",
       }),
     );
-    const env = (id: string) => ({
-      DATABASE_URL: db.url,
-      KUBECONFIG: kubeconfig,
-      LOOPSCOPE_SOURCE: "kubernetes",
-      LOOPSCOPE_LEADER_ELECTION: "on",
-      LOOPSCOPE_REPLICA_ID: id,
-      LOOPSCOPE_DATA_DIR: path.join(dir, id),
-      LOOPSCOPE_SECRET_KEY: "ef".repeat(32),
-      LOOPSCOPE_SCRAPE_INTERVAL: "1s",
-      LOOPSCOPE_LOG_LEVEL: "info",
-      ...timingEnv,
-    });
+    const env = (id: string) => replicaEnv({ databaseUrl: db.url, kubeconfig, dir, id });
     const started = await Promise.all(["replica-1", "replica-2"].map((id) => startApp(env(id))));
     apps.set("replica-1", started[0]);
     apps.set("replica-2", started[1]);
@@ -112,6 +76,15 @@ describe("two Loopscope replicas electing a leader (real processes, loopback API
     expect((await fetch(`${follower.url}/api/readyz`)).status).toBe(200);
     expect(await systemStatus(follower)).toMatchObject({ ready: true, leadership: { mode: "follower", identity: followerId, holder: leader } });
     expect(await systemStatus(apps.get(leader) as AppProcess)).toMatchObject({ leadership: { mode: "leader", identity: leader } });
+    // A leader-only service answers on a follower that this replica is a follower (typed), instead of disappearing.
+    const onFollower = await fetch(`${follower.url}/api/trpc/runtime.controllers`);
+    expect(onFollower.status).toBe(412);
+    const refusal = (await onFollower.json()) as { error: { message: string; data: { code: string; service?: { name: string; state: string } } } };
+    expect(refusal.error.message).toBe(`This replica is a follower: the controller loop runs on the leader (${leader}). Ask the leader's dashboard.`);
+    expect(refusal.error.data).toMatchObject({ code: "PRECONDITION_FAILED", service: { name: "runtime", state: "follower" } });
+    expect((await fetch(`${(apps.get(leader) as AppProcess).url}/api/trpc/runtime.controllers`)).status).toBe(200);
+    // What the leader-only services store stays readable on a follower (e.g. the alert rules).
+    expect((await fetch(`${follower.url}/api/trpc/alerts.rules.list`)).status).toBe(200);
     // The recorder runs on both, each sample labelled with its replica.
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

@@ -1,17 +1,19 @@
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { LeakTracker } from "../../../server/leaks/leak-tracker";
-import { provideService, withdrawService } from "../../../server/service-registry";
+import { testServices } from "../../support/services";
 import { createCallerFactory } from "../../../server/trpc/init";
 import { leaksRouter } from "../../../server/trpc/routers/leaks";
 import { Cleanup, reconcileOf, SkewClock } from "../../leak-corpus/harness";
 
-const caller = createCallerFactory(leaksRouter)({ headers: new Headers() });
+const services = testServices();
+
+const caller = createCallerFactory(leaksRouter)({ headers: new Headers(), services });
 const cleanup = new Cleanup();
 let tracker: LeakTracker | undefined;
 
 afterEach(async () => {
-  withdrawService("leaks");
+  services.leaks.withdraw();
   await tracker?.stop();
   tracker = undefined;
   await cleanup.run();
@@ -24,16 +26,18 @@ async function leakingTracker(): Promise<{ t: LeakTracker; clock: SkewClock; bef
     stackSampleRate: 1,
     countIntervalMs: 3_600_000,
     sampleIntervalMs: 3_600_000,
+    // Samples come a second apart: the trend test over 3.5 s (4 samples), risen within 2 s.
+    growth: { windowsMs: [3_500], recentMs: 2_000 },
     snapshotIntervalMs: 0,
     registry: new Registry(),
     now: clock.now,
   });
   await tracker.start();
-  provideService("leaks", tracker);
+  services.leaks.provide(tracker);
   const t = tracker;
   const before = clock.now();
   t.sample();
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 5; round++) {
     await t.trackReconcile(reconcileOf("deployments", `apps/web-${round}`), () => {
       const timer = setInterval(() => undefined, 60_000);
       cleanup.add(() => clearInterval(timer));
@@ -52,16 +56,16 @@ describe("leaks tRPC router", () => {
     expect(suspects).toHaveLength(1);
     expect(unattributed.every((g) => !g.suspect)).toBe(true);
     const detail = await caller.suspect({ id: suspects[0].id });
-    expect(detail).toMatchObject({ type: "Timeout", count: 4, controllers: [{ controller: "deployments", count: 4 }] });
+    expect(detail).toMatchObject({ type: "Timeout", count: 5, controllers: [{ controller: "deployments", count: 5 }] });
     expect(detail.stack[0]).toContain("leaks-router.test.ts");
     expect(detail.sampleKeys).toContain("apps/web-3");
-    expect(detail.history.map((p) => p.count)).toEqual([1, 2, 3, 4]);
+    expect(detail.history.map((p) => p.count)).toEqual([1, 2, 3, 4, 5]);
     expect(detail.trend.growing).toBe(true);
 
     const diff = await caller.diff({ from: before, to: clock.now() });
-    expect(diff.grown.map((g) => [g.id, g.delta])).toEqual([[suspects[0].id, 4]]);
+    expect(diff.grown.map((g) => [g.id, g.delta])).toEqual([[suspects[0].id, 5]]);
     // One count at start, one per round.
-    expect((await caller.activeResources({ since: 0 })).length).toBe(5);
+    expect((await caller.activeResources({ since: 0 })).length).toBe(6);
     expect((await caller.groups()).length).toBeGreaterThanOrEqual(1);
   });
 
@@ -82,7 +86,7 @@ describe("leaks tRPC router", () => {
     await expect(caller.suspect({ id: "0123456789ab" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(caller.diff({ from: 2_000, to: 1_000 })).rejects.toThrow(/must not be before/);
     await expect(caller.setFullCapture({ minutes: -1 })).rejects.toThrow();
-    withdrawService("leaks");
+    services.leaks.withdraw();
     await expect(caller.status()).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
   });
 });

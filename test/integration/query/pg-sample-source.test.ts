@@ -19,6 +19,7 @@ let pool: pg.Pool;
 let queryPool: pg.Pool;
 const memory = new MemorySampleSource();
 const idMap = new Map<number, number>(); // memory id → database id
+const rawSamples = new Map<string, Sample[]>(); // label s → samples
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -46,6 +47,7 @@ beforeAll(async () => {
     const descriptor = describeSeries("self", { metric: "mixed", labels, type: kind, help: "" });
     const id = (await series.resolve([descriptor])).get(descriptor.hash)!;
     idMap.set(memoryId, id);
+    rawSamples.set(String(s), samples);
     await writer.write({ seriesIds: samples.map(() => id), ts: samples.map((x) => x.t), values: samples.map((x) => x.v), length: samples.length });
   }
 });
@@ -55,6 +57,17 @@ afterAll(async () => {
   await pool?.end();
   await db?.drop();
 });
+
+/** Bucket arrays over all `n` buckets of the plan: a span held from `offset` is placed there, empty elsewhere. */
+function dense<T extends { offset?: number }>(buckets: T, n: number): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const [key, values] of Object.entries(buckets) as [string, unknown][]) {
+    if (!(values instanceof Float64Array)) continue;
+    out[key] = new Float64Array(n);
+    out[key].set(values, buckets.offset ?? 0);
+  }
+  return out;
+}
 
 function expectSameArrays(actual: Record<string, Float64Array>, expected: Record<string, Float64Array>) {
   for (const key of Object.keys(expected)) {
@@ -88,9 +101,9 @@ describe("SQL aggregates equal the in-memory reference", () => {
         const [pgVal, memVal] = await Promise.all([source.valueBuckets(dbIds, plan), memory.valueBuckets(memoryIds, plan)]);
         for (const id of memoryIds) {
           const dbId = idMap.get(id)!;
-          expect(Array.from(pgCounter.get(dbId)!.count)).toEqual(Array.from(memCounter.get(id)!.count));
-          expectSameArrays({ ...pgCounter.get(dbId)! }, { ...memCounter.get(id)! });
-          expectSameArrays({ ...pgReg.get(dbId)! }, { ...memReg.get(id)! });
+          expect(Array.from(dense(pgCounter.get(dbId)!, plan.buckets).count)).toEqual(Array.from(memCounter.get(id)!.count));
+          expectSameArrays(dense(pgCounter.get(dbId)!, plan.buckets), dense(memCounter.get(id)!, plan.buckets));
+          expectSameArrays(dense(pgReg.get(dbId)!, plan.buckets), dense(memReg.get(id)!, plan.buckets));
           expectSameArrays({ ...pgVal.get(dbId)! }, { ...memVal.get(id)! });
         }
         const minMaxPlan = planMinMax(input);
@@ -99,6 +112,54 @@ describe("SQL aggregates equal the in-memory reference", () => {
       }
     });
   }
+
+  it("a window far wider than the data reads and holds only the buckets where samples are", async () => {
+    const source = new PgSampleSource(queryPool, { parallelism: 2 });
+    const dbIds = [...idMap.values()];
+    // A day at 1-minute steps with a 30-day window: 44,640 buckets per series, samples in 360 of them.
+    const plan = planEval({ start: T0, end: T0 + 86_400_000, maxPoints: 11_000, stepMs: 60_000, windowMs: 30 * 86_400_000 });
+    expect(plan.buckets).toBeGreaterThan(40_000);
+    const counters = await source.counterBuckets(dbIds, plan);
+    for (const b of counters.values()) {
+      expect(b.offset).toBeGreaterThan(40_000);
+      expect(b.count.length).toBeLessThanOrEqual(SPAN / 60_000 + 1);
+    }
+    const memoryIds = [...idMap.keys()];
+    const memCounters = await memory.counterBuckets(memoryIds, plan);
+    for (const id of memoryIds) expect(Array.from(dense(counters.get(idMap.get(id)!)!, plan.buckets).count)).toEqual(Array.from(memCounters.get(id)!.count));
+    // Nothing in range: nothing held.
+    const before = planEval({ start: T0 - 40 * 86_400_000, end: T0 - 39 * 86_400_000, maxPoints: 11_000, stepMs: 60_000, windowMs: 86_400_000 });
+    for (const b of (await source.regressionBuckets(dbIds, before)).values()) expect(b.count.length).toBe(0);
+    // And the queries over it answer as the in-memory reference does.
+    for (const fn of ["increase", "rate"] as const) {
+      const q = rangeQuerySchema.parse({ metric: "mixed", start: T0, end: T0 + 86_400_000, stepMs: 60_000, windowMs: 30 * 86_400_000, maxPoints: 11_000, fn });
+      const [fromDb, fromMemory] = await Promise.all([runRangeQuery(source, q), runRangeQuery(memory, q)]);
+      expect(fromDb.series.map((s) => s.labels)).toEqual(fromMemory.series.map((s) => s.labels));
+      fromDb.series.forEach((s, i) => {
+        expect(s.points.length).toBe(fromMemory.series[i].points.length);
+        s.points.forEach(([t, v], k) => {
+          expect(t).toBe(fromMemory.series[i].points[k][0]);
+          expect(v).toBeCloseTo(fromMemory.series[i].points[k][1], 6);
+        });
+      });
+    }
+    // deriv against the least-squares slope of the raw samples in each window (centred, so exact to rounding):
+    // a window whose start lies a month before the samples is where sums about a far origin lose digits.
+    const q = rangeQuerySchema.parse({ metric: "mixed", matchers: [{ name: "kind", op: "=", value: "gauge" }], start: T0, end: T0 + 86_400_000, stepMs: 60_000, windowMs: 30 * 86_400_000, maxPoints: 11_000, fn: "deriv" });
+    const result = await runRangeQuery(source, q);
+    expect(result.series.length).toBeGreaterThan(0);
+    for (const s of result.series) {
+      const samples = rawSamples.get(s.labels.s) ?? [];
+      for (const [t, v] of s.points.filter((_, k) => k % 97 === 0)) {
+        const inWindow = samples.filter((x) => x.t > t - 30 * 86_400_000 && x.t <= t);
+        const mx = inWindow.reduce((a, x) => a + x.t / 1000, 0) / inWindow.length;
+        const my = inWindow.reduce((a, x) => a + x.v, 0) / inWindow.length;
+        const cov = inWindow.reduce((a, x) => a + (x.t / 1000 - mx) * (x.v - my), 0);
+        const variance = inWindow.reduce((a, x) => a + (x.t / 1000 - mx) ** 2, 0);
+        expect(Math.abs(v - cov / variance)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(cov / variance)));
+      }
+    }
+  });
 
   it("whole range queries give the same series and points", async () => {
     const source = new PgSampleSource(queryPool, { parallelism: 2 });

@@ -3,15 +3,17 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueryService } from "../../../server/query/query-service";
 import { Recorder } from "../../../server/recorder/recorder";
-import { provideService, withdrawService } from "../../../server/service-registry";
+import { testServices } from "../../support/services";
 import { createTimeseriesPool } from "../../../server/store/timeseries-pool";
 import { createCallerFactory } from "../../../server/trpc/init";
 import { queryRouter } from "../../../server/trpc/routers/query";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
 
+const services = testServices();
+
 let db: TestDatabase;
 let pool: pg.Pool;
-const caller = createCallerFactory(queryRouter)({ headers: new Headers() });
+const caller = createCallerFactory(queryRouter)({ headers: new Headers(), services });
 const T0 = 1_800_000_000_000;
 
 beforeAll(async () => {
@@ -33,13 +35,13 @@ beforeAll(async () => {
     );
   }
   expect(await recorder.flush()).toBe(true);
-  provideService("recorder", recorder);
-  provideService("query", new QueryService({ pool }));
+  services.recorder.provide(recorder);
+  services.query.provide(new QueryService({ pool }));
 });
 
 afterAll(async () => {
-  withdrawService("recorder");
-  withdrawService("query");
+  services.recorder.withdraw();
+  services.query.withdraw();
   await pool?.end();
   await db?.drop();
 });

@@ -20,9 +20,9 @@ afterAll(async () => {
 });
 
 describe("retention", () => {
-  it("deletes samples older than the retention in batches and keeps the rest", async () => {
+  it("drops the day partitions older than the retention and keeps the rest", async () => {
     const n = 12_000;
-    // Two series: one sample a minute from 10 days ago to now.
+    // Two series: one sample every 144 s from 10 days ago to now.
     const ids: number[] = [];
     const ts: number[] = [];
     for (let i = 0; i < n; i += 1) {
@@ -30,15 +30,16 @@ describe("retention", () => {
       ts.push(NOW - 10 * DAY + Math.floor(i / 2) * 144_000);
     }
     await new SampleWriter(pool).write({ seriesIds: ids, ts, values: ts, length: n });
-    const expectedKept = ts.filter((t) => t >= NOW - 7 * DAY).length;
-    const job = new RetentionJob({ pool, retentionMs: 7 * DAY, batchSize: 1_000, pauseMs: 0, now: () => NOW });
+    const job = new RetentionJob({ pool, retentionMs: 7 * DAY, now: () => NOW });
     const run = await job.runOnce();
-    expect(run.deleted).toBe(n - expectedKept);
-    expect(run.batches).toBeGreaterThan(3);
+    expect(run.droppedDays.length).toBeGreaterThanOrEqual(2);
+    // Whole days go: what is left starts within one day before the cutoff.
     const left = await pool.query("SELECT count(*)::int AS n, min(ts) AS oldest FROM samples");
-    expect(left.rows[0].n).toBe(expectedKept);
-    expect(new Date(left.rows[0].oldest).getTime()).toBeGreaterThanOrEqual(NOW - 7 * DAY);
-    expect((await job.runOnce()).deleted).toBe(0);
+    const oldest = new Date(left.rows[0].oldest).getTime();
+    expect(oldest).toBeLessThanOrEqual(NOW - 7 * DAY);
+    expect(oldest).toBeGreaterThan(NOW - 8 * DAY);
+    expect(left.rows[0].n).toBe(ts.filter((t) => t >= oldest).length);
+    expect((await job.runOnce()).droppedDays).toEqual([]);
   });
 
   it("reports the database and samples table size", async () => {

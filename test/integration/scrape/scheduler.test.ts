@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Labels, MetricFamily } from "../../../server/scrape/metric-family";
 import { ScrapeScheduler } from "../../../server/scrape/scheduler";
 import { type ScrapeResult, Scraper } from "../../../server/scrape/scraper";
-import { TargetHealthBook, syntheticFamilies, targetLabels } from "../../../server/scrape/target-health";
+import { TargetHealthBook, syntheticFamilies } from "../../../server/scrape/target-health";
+import { targetLabels } from "../../../server/scrape/target-labels";
 import type { ScrapeTarget } from "../../../server/scrape/target-schema";
 
 const OPERATOR = readFileSync(new URL("../../fixtures/exposition/controller-runtime-operator.txt", import.meta.url));
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 function target(id: number, path: string): ScrapeTarget {
-  return { id, name: `target-${id}`, url: `${base}${path}`, intervalMs: 40, timeoutMs: 1_000, auth: { kind: "none" }, labels: { env: "test" }, enabled: true };
+  return { id, name: `target-${id}`, url: `${base}${path}`, intervalMs: 40, timeoutMs: 1_000, auth: { kind: "none" }, labels: { env: "test" }, honorLabels: false, enabled: true };
 }
 
 describe("scheduler + scraper + health, against real HTTP targets", () => {

@@ -379,12 +379,12 @@ describe("outbound policy", () => {
   });
 
   it.each([
-    ["http://169.254.169.254/latest/meta-data/", "refused to connect to 169.254.169.254: it is a cloud metadata endpoint"],
-    ["http://169.254.10.20:9100/metrics", "refused to connect to 169.254.10.20: it is a link-local address"],
-    ["http://[fe80::1]:9100/metrics", "refused to connect to fe80::1: it is a link-local address"],
-    ["http://[fd00:ec2::254]/latest/meta-data/", "refused to connect to fd00:ec2::254: it is a cloud metadata endpoint"],
-    ["http://metadata.google.internal/computeMetadata/v1/", "refused to connect to metadata.google.internal: it is a cloud metadata endpoint"],
-    ["http://2852039166/latest/meta-data/", "refused to connect to 169.254.169.254: it is a cloud metadata endpoint"],
+    ["http://169.254.169.254/latest/meta-data/", "refused to connect to 169.254.169.254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it"],
+    ["http://169.254.10.20:9100/metrics", "refused to connect to 169.254.10.20: it is a link-local address; set LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS=true to allow it"],
+    ["http://[fe80::1]:9100/metrics", "refused to connect to fe80::1: it is a link-local address; set LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS=true to allow it"],
+    ["http://[fd00:ec2::254]/latest/meta-data/", "refused to connect to fd00:ec2::254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it"],
+    ["http://metadata.google.internal/computeMetadata/v1/", "refused to connect to metadata.google.internal: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it"],
+    ["http://2852039166/latest/meta-data/", "refused to connect to 169.254.169.254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it"],
   ])("refuses %s", async (url, error) => {
     expect(failed(await scraper.scrape({ url, timeoutMs: 2_000 }))).toMatchObject({ error, errorKind: "refused" });
   });
@@ -396,7 +396,7 @@ describe("outbound policy", () => {
     target.route("/named", serve("up 1\n"));
     try {
       expect(failed(await resolving.scrape({ url: `http://rebound.test:${target.port}/named`, timeoutMs: 2_000 }))).toMatchObject({
-        error: "rebound.test resolves to 169.254.169.254; refused to connect to 169.254.169.254: it is a cloud metadata endpoint",
+        error: "rebound.test resolves to 169.254.169.254; refused to connect to 169.254.169.254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it",
         errorKind: "refused",
       });
       expect(succeeded(await resolving.scrape({ url: `http://app.test:${target.port}/named`, timeoutMs: 2_000 })).samples).toBe(1);

@@ -17,6 +17,7 @@ function keep(env: CorpusEnv, socket: net.Socket): net.Socket {
 
 const connectionCache = new Map<string, net.Socket>();
 const hangingAgents = new Map<string, http.Agent>();
+const unreadResponses = new Map<string, Response>();
 
 function hangingRequest(env: CorpusEnv, agent: http.Agent | false): void {
   const request = http.get(`${env.httpBase}/hang`, { agent });
@@ -105,6 +106,19 @@ export const socketLeaks: LeakScenario[] = [
       const socket = keep(env, net.connect({ port: env.tcpPort, host: "127.0.0.1", allowHalfOpen: true }));
       await connected(socket);
       socket.end("bye\n");
+    },
+  },
+  {
+    // fetch's keep-alive pool is not a leak (the fetch-loopback look-alike); a response whose
+    // body is never read is: its connection stays busy, so every fetch opens another.
+    name: "fetch-response-body-never-read",
+    leaks: true,
+    expectedTypes: ["FetchResponse"],
+    async reconcile(env, round) {
+      const response = await fetch(`${env.httpBase}/big`);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      unreadResponses.set(`default/object-${round}`, response);
+      env.cleanup.add(() => response.body?.cancel().catch(() => undefined));
     },
   },
 ];

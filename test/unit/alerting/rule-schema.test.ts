@@ -108,25 +108,24 @@ describe("rule validation", () => {
     }
   });
 
-  it("builds valid built-in rules for every controller", () => {
+  it("builds one built-in rule per condition: alertname without the controller, the controller a label", () => {
     const rules = defaultRules(["pods", "deployments", "pods"]);
-    expect(rules.map((r) => r.name)).toEqual([
-      "QueueBackingUp/deployments",
-      "QueueGrowing/deployments",
-      "ReconcileErrors/deployments",
-      "StuckWorker/deployments",
-      "LeakGrowth/deployments",
-      "QueueBackingUp/pods",
-      "QueueGrowing/pods",
-      "ReconcileErrors/pods",
-      "StuckWorker/pods",
-      "LeakGrowth/pods",
-    ]);
-    const errors = rules.find((r) => r.name === "ReconcileErrors/pods");
+    expect(rules.map((r) => r.name)).toEqual(["QueueBackingUp", "QueueGrowing", "ReconcileErrors", "StuckWorker", "LeakGrowth"]);
+    expect(defaultRules([])).toEqual([]);
+    for (const rule of rules) {
+      expect(rule.name).not.toContain("/");
+      expect(rule.labels).not.toHaveProperty("controller");
+      // Over Loopscope's own series, one alert per controller (by controller).
+      if (rule.kind === "threshold") {
+        expect(rule.spec.query.matchers).toEqual([{ name: "job", op: "=", value: "loopscope" }]);
+        expect(rule.spec.query.by).toEqual(["controller"]);
+      }
+    }
+    const errors = rules.find((r) => r.name === "ReconcileErrors");
     expect(errors?.forMs).toBe(120_000);
     expect(errors?.kind === "threshold" && errors.spec.query.fn).toBe("rate");
-    const stuck = rules.find((r) => r.name === "StuckWorker/pods");
+    const stuck = rules.find((r) => r.name === "StuckWorker");
     expect(stuck?.kind === "threshold" && stuck.spec.value).toBe(60);
-    expect(rules.find((r) => r.name === "LeakGrowth/pods")?.kind).toBe("leak");
+    expect(rules.find((r) => r.name === "LeakGrowth")?.kind).toBe("leak");
   });
 });

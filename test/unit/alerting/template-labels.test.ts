@@ -122,13 +122,14 @@ describe("conditions", () => {
     expect(out).toEqual([{ labels: { series_key: "depth{pods}", controller: "pods", direction: "above", detector: "robust" }, value: 0.95 }]);
   });
 
-  it("leak rules need the slope and the sustained growth", async () => {
+  it("leak rules need the trend test's verdict, the slope and the sustained growth", async () => {
     const rule = parseRule({ name: "Leak", kind: "leak", spec: { controller: "pods", minSlope: 1, sustainedMs: "10m" } });
     const trends = [
-      { controller: "pods", type: "Timeout", slopePerMinute: 3, growingForMs: 700_000, current: 40 },
-      { controller: "pods", type: "TCPSocketWrap", slopePerMinute: 3, growingForMs: 60_000, current: 9 },
-      { controller: "pods", type: "FSReqCallback", slopePerMinute: 0.5, growingForMs: 900_000, current: 9 },
-      { controller: "nodes", type: "Timeout", slopePerMinute: 9, growingForMs: 900_000, current: 9 },
+      { controller: "pods", type: "Timeout", slopePerMinute: 3, growing: true, growingForMs: 700_000, current: 40 },
+      { controller: "pods", type: "TCPSocketWrap", slopePerMinute: 3, growing: true, growingForMs: 60_000, current: 9 },
+      { controller: "pods", type: "FSReqCallback", slopePerMinute: 0.5, growing: true, growingForMs: 900_000, current: 9 },
+      { controller: "pods", type: "FileHandle", slopePerMinute: 4, growing: false, growingForMs: 900_000, current: 9 },
+      { controller: "nodes", type: "Timeout", slopePerMinute: 9, growing: true, growingForMs: 900_000, current: 9 },
     ];
     const out = await evaluateCondition(rule, { ...emptyDataSources, leakTrends: async () => trends }, 0);
     expect(out).toEqual([{ labels: { controller: "pods", type: "Timeout" }, value: 3 }]);

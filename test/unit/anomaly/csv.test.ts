@@ -24,13 +24,23 @@ describe("backtest CSV", () => {
     ]);
   });
 
+  it("keeps rows in file order, repeated and out-of-order ones included, reads missing values as NaN and offset-less times as UTC", () => {
+    const rows = parseSeriesCsv("timestamp,value\n2026-03-29 01:00:00,1\n2026-03-29 01:00:00,2\n2026-03-29T00:30,3\n2026-03-29T02:00:00,\n2026-03-29T03:00:00,NaN\n");
+    expect(rows.map((r) => r.ts)).toEqual([
+      Date.UTC(2026, 2, 29, 1),
+      Date.UTC(2026, 2, 29, 1),
+      Date.UTC(2026, 2, 29, 0, 30),
+      Date.UTC(2026, 2, 29, 2),
+      Date.UTC(2026, 2, 29, 3),
+    ]);
+    expect(rows.map((r) => r.value)).toEqual([1, 2, 3, Number.NaN, Number.NaN]);
+  });
+
   it("names the line and the problem of a bad row", () => {
     const cases: Array<[string, RegExp]> = [
       ["ts,value\n10,1\n20,abc\n", /^line 3: value "abc" is not a number/],
       ["10,1\n20\n", /^line 2: expected 2 columns/],
       ["10,1\nnot-a-time,2\n", /^line 2: timestamp "not-a-time" is neither ISO-8601 nor epoch/],
-      ["10,1\n20,2\n15,3\n", /^line 3: timestamp 15 is not after the previous row's 20 \(line 2\)/],
-      ["10,1\n10,2\n", /^line 2: timestamp 10 is not after/],
       ["10,1\n20,1,2\n", /^line 2: expected 2 columns "timestamp,value", found 3/],
     ];
     for (const [text, message] of cases) {

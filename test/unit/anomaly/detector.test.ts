@@ -184,9 +184,11 @@ describe("anomaly detector on synthetic series", () => {
   });
 
   it("maps sensitivity to how large a deviation must be", () => {
-    // ≈3.6 σ for 5 minutes: only high sensitivity calls it.
-    const series = noisy({ seed: 18, intervalMs: 5 * SEC, durationMs: 3 * HOUR, sigma: 2 }, (ts) => (ts >= at(100) && ts < at(105) ? 57.2 : 50));
+    // 2.5 σ for 5 minutes (60 points): high and medium sensitivity call it (its mean is
+    // far out of what the series' 12-point means do), low does not.
+    const series = noisy({ seed: 18, intervalMs: 5 * SEC, durationMs: 3 * HOUR, sigma: 2 }, (ts) => (ts >= at(100) && ts < at(105) ? 55 : 50));
     expect(windowsOf(series, { sensitivity: "high" }).length).toBeGreaterThanOrEqual(1);
+    expect(windowsOf(series, { sensitivity: "medium" }).length).toBeGreaterThanOrEqual(1);
     expect(windowsOf(series, { sensitivity: "low" })).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../../components/format/duration";
-import { formatAgo, fromDateTimeLocal, tickPattern, timeTicks, toDateTimeLocal } from "../../../components/format/time";
+import { format } from "date-fns";
+import { formatAgo, formatTime, formatTimestamp, fromDateTimeLocal, tickPattern, timeTicks, toDateTimeLocal } from "../../../components/format/time";
 import { formatBytes, formatCount, formatSeconds, formatValue, significant } from "../../../components/format/units";
 
 describe("value formatting", () => {
@@ -29,23 +29,6 @@ describe("value formatting", () => {
     expect(formatCount(3_400_000)).toBe("3.4M");
     expect(formatCount(12_345, "exact")).toBe("12,345");
     expect(significant(Number.POSITIVE_INFINITY, 3)).toBe("+Inf");
-  });
-});
-
-describe("durations", () => {
-  it("parses Prometheus durations and rejects anything else", () => {
-    expect(parseDuration("30s")).toBe(30_000);
-    expect(parseDuration("1h30m")).toBe(5_400_000);
-    expect(parseDuration("0")).toBe(0);
-    expect(parseDuration("250ms")).toBe(250);
-    expect(parseDuration("5 minutes")).toBeNull();
-    expect(parseDuration("")).toBeNull();
-    expect(parseDuration("m5")).toBeNull();
-  });
-
-  it("round-trips through formatDuration", () => {
-    for (const ms of [1000, 90_000, 5_400_000, 86_400_000 + 1000]) expect(parseDuration(formatDuration(ms))).toBe(ms);
-    expect(formatDuration(0)).toBe("0s");
   });
 });
 
@@ -81,3 +64,24 @@ describe("time axis", () => {
     expect(fromDateTimeLocal("not a date")).toBeNull();
   });
 });
+
+describe("formatTime", () => {
+  // date-fns (a dev dependency only) is the reference for every pattern the dashboard uses.
+  const PATTERNS = ["MMM d", "MMM d HH:mm", "HH:mm:ss", "HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "MMM d HH:mm:ss"];
+
+  it("formats as date-fns does, in the local time zone", () => {
+    let ts = new Date(1999, 11, 31, 23, 59, 59).getTime();
+    for (let i = 0; i < 400; i++) {
+      for (const pattern of PATTERNS) expect(formatTime(ts, pattern), `${pattern} at ${ts}`).toBe(format(ts, pattern));
+      ts += 86_400_000 * 17 + 3_723_457;
+    }
+  });
+
+  it("pads and names as the patterns say", () => {
+    const ts = new Date(2025, 2, 5, 7, 4, 9).getTime();
+    expect(formatTime(ts, "MMM d HH:mm")).toBe("Mar 5 07:04");
+    expect(formatTimestamp(ts)).toBe("2025-03-05 07:04:09");
+    expect(formatTime(ts, "yyyy-MM-dd'T'HH:mm")).toBe("2025-03-05T07:04");
+  });
+});
+

@@ -33,6 +33,14 @@ describe("buildChartRows", () => {
     expect(rows.find((r) => r.t === 20)!.s0).toBeNull();
   });
 
+  it("draws the band at the series' timestamps, without rows of its own", () => {
+    const rows = buildChartRows([{ name: "a", points: [[0, 5], [10, 6], [20, 7]] }], { points: [[0, 1, 9], [5, 1, 9], [15, 3, 11], [20, 3, 11]] });
+    expect(rows.map((r) => r.t)).toEqual([0, 10, 20]);
+    expect(rows[1].band).toEqual([2, 10]);
+    // With no series to draw, the band keeps its own timestamps.
+    expect(buildChartRows([{ name: "a", points: [] }], { points: [[0, 1, 9], [5, 1, 9]] }).map((r) => r.t)).toEqual([0, 5]);
+  });
+
   it("aligns the band as a [lower, upper] pair", () => {
     const rows = buildChartRows([{ name: "a", points: [[0, 5], [5, 6], [10, 7]] }], { points: [[0, 1, 9], [10, 3, 11]] });
     expect(rows.find((r) => r.t === 5)!.band).toEqual([2, 10]);

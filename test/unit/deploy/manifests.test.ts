@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { loadAuthSettings } from "../../../server/auth/settings";
 import { configSchema, loadConfig } from "../../../server/config";
 import { parseWatchKinds } from "../../../server/runtime/kubernetes/kinds";
+import { apiRoute } from "../../../server/http/api-routes";
+import { testServices } from "../../support/services";
 
 /**
  * The image cannot be built here (no registry for base images), so these checks keep
@@ -104,8 +106,7 @@ describe("deploy/ manifests", () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: "/api/healthz", port: portName });
     expect(container.readinessProbe.httpGet).toEqual({ path: "/api/readyz", port: portName });
     for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
-      const route = path.join(root, "app", probe.httpGet.path, "route.ts");
-      expect(fs.existsSync(route), route).toBe(true);
+      expect(apiRoute(testServices(), probe.httpGet.path), probe.httpGet.path).toBeDefined();
     }
   });
 
@@ -120,7 +121,7 @@ describe("deploy/ manifests", () => {
     expect(monitor.spec.namespaceSelector.matchNames).toContain(namespace);
     const endpoint = monitor.spec.endpoints[0];
     expect((service.spec.ports as Doc[]).map((p) => p.name)).toContain(endpoint.port);
-    expect(fs.existsSync(path.join(root, "app", endpoint.path, "route.ts"))).toBe(true);
+    expect(apiRoute(testServices(), endpoint.path), endpoint.path).toBeDefined();
   });
 
   it("every env var is a setting the config knows, and the literal values are valid", () => {

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ClusterHealthReconciler } from "../../../server/runtime/kubernetes/cluster-health";
-import { provideService, withdrawService } from "../../../server/service-registry";
+import { testServices } from "../../support/services";
 import { createCallerFactory } from "../../../server/trpc/init";
 import { clusterRouter } from "../../../server/trpc/routers/cluster";
 
-const caller = createCallerFactory(clusterRouter)({ headers: new Headers() });
+const services = testServices();
+
+const caller = createCallerFactory(clusterRouter)({ headers: new Headers(), services });
 
 const crashLooping = {
   apiVersion: "v1",
@@ -17,17 +19,23 @@ const crashLooping = {
   },
 };
 
-afterEach(() => withdrawService("clusterHealth"));
+afterEach(() => services.clusterHealth.withdraw());
 
 describe("cluster router", () => {
   it("says findings are unavailable without a cluster source", async () => {
+    services.clusterHealth.off("no real cluster is watched");
     expect(await caller.findings()).toEqual({ available: false, counts: null, findings: [] });
+  });
+
+  it("a follower says so instead of reporting nothing", async () => {
+    services.clusterHealth.follow(undefined, () => "replica-a");
+    await expect(caller.findings()).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/This replica is a follower: .* leader \(replica-a\)/) });
   });
 
   it("lists what the health reconciler found, by kind", async () => {
     const objects = new Map<string, unknown>([["pods/shop/api-1", crashLooping]]);
     const health = new ClusterHealthReconciler({ lookup: (kind, key) => objects.get(`${kind}/${key}`) });
-    provideService("clusterHealth", health);
+    services.clusterHealth.provide(health);
     await health.reconcilerFor("pods")({ key: "shop/api-1", signal: new AbortController().signal });
     const result = await caller.findings({ kind: "pods", limit: 10 });
     expect(result.available).toBe(true);

@@ -17,9 +17,9 @@ interface Replica {
 /** Each replica logs "started@t" / "stopped@t" (clock time) into its own list and a shared one. */
 function replica(identity: string, lock: FakeLeaseLock, clock: ManualClock, shared: string[] = [], registry?: Registry): Replica {
   const events: string[] = [];
-  const note = (what: string) => {
-    events.push(`${what}@${clock.now}`);
-    shared.push(`${identity} ${what}@${clock.now}`);
+  const note = (what: string, at = clock.now) => {
+    events.push(`${what}@${at}`);
+    shared.push(`${identity} ${what}@${at}`);
   };
   const elector = new LeaderElector({
     name: "loopscope",
@@ -31,6 +31,7 @@ function replica(identity: string, lock: FakeLeaseLock, clock: ManualClock, shar
     metrics: registry ? leaderMetrics(registry) : undefined,
     onStartedLeading: () => note("started"),
     onStoppedLeading: () => note("stopped"),
+    onTakeover: (previous, at) => note(`took over ${previous}`, at),
   });
   return { elector, events };
 }
@@ -82,8 +83,12 @@ describe("leader election core (client-go semantics)", () => {
     expect(b.events).toEqual([]);
     clock.advance(1);
     expect(await b.elector.tryAcquireOrRenew()).toBe(true);
-    expect(b.events).toEqual([`started@${lastRenew + leaseDurationMs}`]);
+    // The expired lease named a: b takes over from it (and ends its series, in the wiring).
+    expect(b.events).toEqual([`started@${lastRenew + leaseDurationMs}`, `took over a@${lastRenew + leaseDurationMs}`]);
     expect(lock.stored?.record).toEqual({ holderIdentity: "b", leaseDurationSeconds: 15, acquireTime: clock.now, renewTime: clock.now, leaseTransitions: 1 });
+    clock.advance(retryPeriodMs);
+    expect(await b.elector.tryAcquireOrRenew()).toBe(true);
+    expect(b.events).toHaveLength(2); // renewals are no takeover
   });
 
   it("judges expiry by the local observation time, not the other replica's clock", async () => {
@@ -204,7 +209,7 @@ describe("leader election core (client-go semantics)", () => {
     expect((stoppedAt ?? Infinity) - lastRenew).toBeGreaterThanOrEqual(renewDeadlineMs);
     expect((stoppedAt ?? Infinity) - lastRenew).toBeLessThan(leaseDurationMs);
     // Order: a stopped before b started, and b started no earlier than a lease duration after a's last renewal.
-    expect(shared.map((e) => e.split("@")[0])).toEqual(["a started", "a stopped", "b started"]);
+    expect(shared.map((e) => e.split("@")[0])).toEqual(["a started", "a stopped", "b started", "b took over a"]);
     const bStarted = Number(shared[2].split("@")[1]);
     expect(bStarted - lastRenew).toBeGreaterThanOrEqual(leaseDurationMs);
   });
@@ -236,6 +241,8 @@ describe("leader election core (client-go semantics)", () => {
     clock.advance(1); // no lease duration to wait for
     expect(await b.elector.tryAcquireOrRenew()).toBe(true);
     expect(lock.stored?.record).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
+    // A released lease is no takeover: a marked its own series when it stopped.
+    expect(b.events.map((e) => e.split("@")[0])).toEqual(["started"]);
   });
 
   it("a stop releases the lease even when leadership had just lapsed, and retries a release that raced a renewal", async () => {

@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { captureCreationStack, formatFrames, projectFrames, stackSignature } from "../../../server/leaks/creation-stack";
+import { captureCreationStack, formatFrames, projectFrames, readCreationStack, stackSignature } from "../../../server/leaks/creation-stack";
+import { SourceMapResolver } from "../../../server/leaks/source-maps";
 
 const root = "/srv/app";
 
@@ -61,8 +64,9 @@ describe("captureCreationStack", () => {
       return captureCreationStack(wrapper);
     }
     const captured = wrapper(); // CAPTURE-SITE
-    const frames = projectFrames(captured.stack ?? "", process.cwd());
-    expect(frames[0].location).toMatch(/^test\/unit\/leaks\/creation-stack\.test\.ts:\d+:\d+$/);
+    const frames = projectFrames(readCreationStack(captured, new SourceMapResolver(process.cwd())), process.cwd());
+    const line = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").findIndex((l) => l.includes("// CAPTURE-SITE")) + 1;
+    expect(frames[0].location).toMatch(new RegExp(`^test/unit/leaks/creation-stack\\.test\\.ts:${line}:\\d+$`));
     expect(frames.some((f) => f.fn === "wrapper")).toBe(false);
   });
 });

@@ -10,8 +10,11 @@ function observation(count: number, controller = "pods", attributed = true): Gro
   };
 }
 
+/** Sampled once a second; the trend test over 12 s / 60 s windows, recency 12 s. */
+const growth = { windowsMs: [12_000, 60_000], recentMs: 12_000 };
+
 function run(counts: number[], attributed = true): LeakGroups {
-  const groups = new LeakGroups({ growthSamples: 3 });
+  const groups = new LeakGroups({ growth });
   counts.forEach((count, i) => {
     const obs = observation(count, "pods", attributed);
     groups.observe(i * 1_000, count > 0 ? new Map([[obs.descriptor.key, obs]]) : new Map());
@@ -19,27 +22,41 @@ function run(counts: number[], attributed = true): LeakGroups {
   return groups;
 }
 
-describe("LeakGroups growth rule", () => {
-  it("makes a group growing after three consecutive growing samples", () => {
-    expect(run([1, 2]).all()[0].growing).toBe(false);
-    expect(run([1, 2, 3]).all()[0].growing).toBe(true);
+const ramp = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
+
+describe("LeakGroups growth rule (the shared trend test)", () => {
+  it("makes a group growing once it has grown across a whole window, not after a few rising samples", () => {
+    expect(run(ramp(4)).all()[0].growing).toBe(false);
+    expect(run(ramp(14)).all()[0].growing).toBe(true);
   });
 
-  it("keeps the run through equal samples (slow leaks) and resets it on a decrease (churn)", () => {
-    expect(run([1, 1, 2, 2, 2, 3]).all()[0].growing).toBe(true);
-    expect(run([1, 2, 1, 2, 3]).all()[0].growing).toBe(false);
-    expect(run([1, 2, 3, 2]).all()[0].growing).toBe(false);
+  it("counts a slow staircase leak, and not churn that goes up and down", () => {
+    expect(run(ramp(30).map((n) => Math.ceil(n / 2))).all()[0].growing).toBe(true);
+    expect(run(ramp(30).map((n) => 5 + (n % 3))).all()[0].growing).toBe(false);
   });
 
-  it("stays growing while a leak stops growing but its resources stay alive", () => {
-    const group = run([1, 2, 3, 3, 3, 3]).all()[0];
-    expect(group.growing).toBe(true);
-    expect(group.growthPerMinute()).toBeGreaterThanOrEqual(0);
-    expect(group.growingSince).toBe(2_000);
+  it("clears once a leak stops growing although its resources stay alive", () => {
+    const stopped = [...ramp(20), ...Array(13).fill(20)];
+    const group = run(stopped).all()[0];
+    expect(group.growing).toBe(false);
+    expect(group.count).toBe(20);
+    expect(run([...ramp(20), 20, 20]).all()[0].growing).toBe(true);
+  });
+
+  it("never flags a pool that warms up and stays flat", () => {
+    const groups = new LeakGroups({ growth });
+    const key = observation(1).descriptor.key;
+    let everGrowing = false;
+    for (let i = 0; i < 120; i++) {
+      const obs = observation(Math.min(10, 2 * i + 1));
+      groups.observe(i * 1_000, new Map([[key, obs]]));
+      everGrowing ||= groups.all()[0].growing;
+    }
+    expect(everGrowing).toBe(false);
   });
 
   it("applies the same rule to unattributed groups", () => {
-    expect(run([1, 2, 3, 4], false).all()[0].growing).toBe(true);
+    expect(run(ramp(14), false).all()[0].growing).toBe(true);
   });
 
   it("records history, first/last seen, keys and controllers", () => {
@@ -69,11 +86,13 @@ describe("LeakGroups growth rule", () => {
 
 describe("LeakingControllers", () => {
   it("tracks leaking reconciles per controller under the growth rule and forgets controllers with none", () => {
-    const controllers = new LeakingControllers(3);
-    for (const n of [1, 2, 3]) controllers.observe(new Map([["pods", n], ["nodes", 1]]));
+    const controllers = new LeakingControllers(growth);
+    for (const n of ramp(14)) controllers.observe(n * 1_000, new Map([["pods", n], ["nodes", 1]]));
     expect(controllers.isLeaking("pods")).toBe(true);
     expect(controllers.isLeaking("nodes")).toBe(false);
-    controllers.observe(new Map([["pods", 3]]));
-    expect(controllers.list()).toEqual([{ controller: "pods", leakingReconciles: 3, growing: true }]);
+    controllers.observe(15_000, new Map([["pods", 14]]));
+    expect(controllers.list()).toEqual([{ controller: "pods", leakingReconciles: 14, growing: true }]);
+    controllers.observe(16_000, new Map());
+    expect(controllers.list()).toEqual([]);
   });
 });

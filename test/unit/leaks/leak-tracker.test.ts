@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import { constants as perfConstants, PerformanceObserver } from "node:perf_hooks";
 import { setInterval as namedSetInterval } from "node:timers";
 import { fileURLToPath } from "node:url";
+import { runInNewContext } from "node:vm";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { LeakTracker, type LeakTrackerOptions } from "../../../server/leaks/leak-tracker";
 import { reconcileContext } from "../../../server/runtime/context";
-import { Cleanup, reconcileOf, SkewClock } from "../../leak-corpus/harness";
+import { Cleanup, reconcileOf, SkewClock, SteppedClock } from "../../leak-corpus/harness";
+import { untilFullCollection } from "../../leak-corpus/heap-churn";
+import { GRACE, manualTrackerOptions } from "./manual-tracker";
 
 const thisFile = fileURLToPath(import.meta.url);
 /** The 1-based line of this file carrying `marker` (a comment at the end of a leaking line). */
@@ -15,7 +19,6 @@ function lineOf(marker: string): number {
   return lines.findIndex((line) => line.includes(`// ${marker}`)) + 1;
 }
 
-const GRACE = 1_000;
 const cleanup = new Cleanup();
 let tracker: LeakTracker | undefined;
 
@@ -26,19 +29,9 @@ afterEach(async () => {
 });
 
 /** A started tracker whose own timers never fire during a test: the test drives sampling. */
-async function manualTracker(clock: SkewClock, options: LeakTrackerOptions = {}): Promise<{ tracker: LeakTracker; registry: Registry }> {
+async function manualTracker(clock: SkewClock | SteppedClock, options: LeakTrackerOptions = {}): Promise<{ tracker: LeakTracker; registry: Registry }> {
   const registry = new Registry();
-  tracker = new LeakTracker({
-    graceMs: GRACE,
-    stackSampleRate: 1,
-    countIntervalMs: 3_600_000,
-    sampleIntervalMs: 3_600_000,
-    snapshotIntervalMs: 0,
-    promiseGcIntervalMs: 0,
-    registry,
-    now: clock.now,
-    ...options,
-  });
+  tracker = new LeakTracker({ ...manualTrackerOptions(clock, registry), ...options });
   await tracker.start();
   return { tracker, registry };
 }
@@ -46,7 +39,7 @@ async function manualTracker(clock: SkewClock, options: LeakTrackerOptions = {})
 /** Runs `reconcile` `rounds` times as controller/key-i, letting the grace period pass and sampling after each. */
 async function reconcileAndSample(
   t: LeakTracker,
-  clock: SkewClock,
+  clock: SkewClock | SteppedClock,
   controller: string,
   rounds: number,
   reconcile: (round: number) => Promise<void> | void,
@@ -74,7 +67,7 @@ describe("LeakTracker", () => {
   it("blames a reconcile that leaks an interval: one Timeout group, its controller, a key, and the leaking line", async () => {
     const clock = new SkewClock();
     const { tracker: t, registry } = await manualTracker(clock);
-    await reconcileAndSample(t, clock, "pods", 4, async () => {
+    await reconcileAndSample(t, clock, "pods", 5, async () => {
       await Promise.resolve();
       leakInterval();
     });
@@ -83,18 +76,18 @@ describe("LeakTracker", () => {
     expect(suspects).toHaveLength(1);
     const [group] = suspects;
     expect(group.type).toBe("Timeout");
-    expect(group.count).toBe(4);
-    expect(group.controllers).toEqual([{ controller: "pods", count: 4 }]);
+    expect(group.count).toBe(5);
+    expect(group.controllers).toEqual([{ controller: "pods", count: 5 }]);
     expect(group.sampleKeys).toContain("default/object-3");
     expect(group.stack[0]).toContain(`test/unit/leaks/leak-tracker.test.ts:${lineOf("LEAK-INTERVAL")}:`);
-    expect(await suspectGauge(registry)).toEqual([{ labels: { controller: "pods", type: "Timeout" }, value: 4 }]);
+    expect(await suspectGauge(registry)).toEqual([{ labels: { controller: "pods", type: "Timeout" }, value: 5 }]);
 
     const detail = t.group(group.id);
-    expect(detail?.history.map((p) => p.count)).toEqual([1, 2, 3, 4]);
+    expect(detail?.history.map((p) => p.count)).toEqual([1, 2, 3, 4, 5]);
     expect(detail?.trend.slope).toBeGreaterThan(0);
   });
 
-  it("does not blame a group that has not grown across three consecutive samples", async () => {
+  it("does not blame a group that has not grown across a whole window (one leak, then flat)", async () => {
     const clock = new SkewClock();
     const { tracker: t } = await manualTracker(clock);
     await reconcileAndSample(t, clock, "pods", 1, () => {
@@ -125,7 +118,7 @@ describe("LeakTracker", () => {
   it("does not blame unref'd timers", async () => {
     const clock = new SkewClock();
     const { tracker: t } = await manualTracker(clock);
-    await reconcileAndSample(t, clock, "pods", 4, () => {
+    await reconcileAndSample(t, clock, "pods", 5, () => {
       leakInterval().unref();
     });
     expect(t.groupList()).toEqual([]);
@@ -136,9 +129,9 @@ describe("LeakTracker", () => {
     const { tracker: t, registry } = await manualTracker(clock);
     const startup = setInterval(() => undefined, 60_000); // STARTUP-INTERVAL
     cleanup.add(() => clearInterval(startup));
-    await reconcileAndSample(t, clock, "pods", 4, () => undefined);
+    await reconcileAndSample(t, clock, "pods", 5, () => undefined);
     // Even a growing unattributed group is shown as growing, not as a suspect.
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 7; i++) {
       const timer = setInterval(() => undefined, 60_000);
       cleanup.add(() => clearInterval(timer));
       clock.advance(GRACE);
@@ -177,42 +170,85 @@ describe("LeakTracker", () => {
     expect(dropped?.values[0]?.value).toBe(status.dropped);
   });
 
+  /** Deep mode judges a promise only after a full collection the process runs on its own: allocate until there is one. */
+  async function reconcileCollectAndSample(t: LeakTracker, clock: SteppedClock, controller: string, rounds: number, reconcile: () => Promise<void>): Promise<void> {
+    for (let round = 0; round < rounds; round++) {
+      await t.trackReconcile(reconcileOf(controller, `default/object-${round}`), reconcile);
+      clock.advance(GRACE);
+      t.countResources(); // the tracker stops holding the young entries
+      await untilFullCollection();
+      t.sample();
+    }
+  }
+
   it("sees a promise left pending forever only in deep mode, switchable at run time", async () => {
-    const clock = new SkewClock();
+    const clock = new SteppedClock();
     const { tracker: t } = await manualTracker(clock);
     const parked: Promise<void>[] = [];
     const leakPromise = async () => {
       await Promise.resolve();
       parked.push(new Promise<void>(() => undefined)); // LEAK-PROMISE
     };
-    await reconcileAndSample(t, clock, "configmaps", 4, leakPromise);
+    await reconcileAndSample(t, clock, "configmaps", 5, leakPromise);
     expect(t.suspects()).toEqual([]);
 
     t.setDeepMode(true);
     expect(t.status().deepMode).toBe(true);
-    await reconcileAndSample(t, clock, "configmaps", 4, leakPromise);
+    await reconcileCollectAndSample(t, clock, "configmaps", 5, leakPromise);
+    expect(t.status().fullCollections).toBeGreaterThanOrEqual(5);
     t.setDeepMode(false);
 
     const suspects = t.suspects();
     expect(suspects.map((g) => [g.type, g.controllers[0]?.controller])).toEqual([["PROMISE", "configmaps"]]);
     expect(suspects[0].topFrame).toContain(`leak-tracker.test.ts:${lineOf("LEAK-PROMISE")}:`);
-    expect(parked).toHaveLength(8);
+    expect(parked).toHaveLength(10);
   });
 
-  it("does not blame an unreachable never-settling promise: deep mode collects garbage before judging", async () => {
-    const clock = new SkewClock();
+  it("does not blame an unreachable never-settling promise: the process's own full collection frees it first", async () => {
+    const clock = new SteppedClock();
     const { tracker: t } = await manualTracker(clock, { deepMode: true });
-    for (let round = 0; round < 4; round++) {
-      await t.trackReconcile(reconcileOf("configmaps", `default/cm-${round}`), async () => {
-        await Promise.resolve();
-        void new Promise<void>(() => undefined);
-      });
-      clock.advance(GRACE);
-      t.countResources(); // weakens the young entries; the collection happens in a later job
-      await new Promise((resolve) => setImmediate(resolve));
-      t.sample();
-    }
+    await reconcileCollectAndSample(t, clock, "configmaps", 4, async () => {
+      await Promise.resolve();
+      void new Promise<void>(() => undefined);
+    });
     expect(t.suspects()).toEqual([]);
+  });
+
+  it("deep mode forces no garbage collection and exposes no gc(); collected promises leave the live set", async () => {
+    const forced: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const flags = (entry as { detail?: { flags?: number } }).detail?.flags ?? 0;
+        if (flags & perfConstants.NODE_PERFORMANCE_GC_FLAGS_FORCED) forced.push(entry.startTime);
+      }
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    cleanup.add(() => observer.disconnect());
+    const clock = new SteppedClock();
+    const { tracker: t } = await manualTracker(clock, { deepMode: true });
+    const parked: Promise<void>[] = [];
+    const pendingPromises = () => t.countResources().counts.PROMISE ?? 0;
+    // Each round: 20 pending promises nobody holds, one the program keeps.
+    await t.trackReconcile(reconcileOf("configmaps", "default/cm"), async () => {
+      await Promise.resolve();
+      for (let i = 0; i < 20; i++) void new Promise<void>(() => undefined);
+      parked.push(new Promise<void>(() => undefined));
+    });
+    clock.advance(GRACE);
+    expect(pendingPromises()).toBeGreaterThanOrEqual(21);
+    // No full collection yet: pending promises are not judged (they may be garbage).
+    t.sample();
+    expect(t.groupList().filter((g) => g.type === "PROMISE")).toEqual([]);
+    await untilFullCollection();
+    await new Promise((resolve) => setImmediate(resolve));
+    t.sample();
+    expect(pendingPromises()).toBe(1);
+    expect(t.groupList().filter((g) => g.type === "PROMISE").map((g) => g.count)).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // gc entries are reported asynchronously
+    expect(forced).toEqual([]);
+    expect(runInNewContext("typeof gc")).toBe("undefined");
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe("undefined");
+    expect(parked).toHaveLength(1);
   });
 
   it("forgets a cleared timer at once, without waiting for a sweep", async () => {
@@ -234,8 +270,8 @@ describe("LeakTracker", () => {
 
   it("captures every stack while full capture is on, and only then when sampling is off", async () => {
     const clock = new SkewClock();
-    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0 });
-    await reconcileAndSample(t, clock, "pods", 3, () => {
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0, autoCapture: false });
+    await reconcileAndSample(t, clock, "pods", 5, () => {
       leakInterval();
     });
     expect(t.groupList().map((g) => g.stackSampled)).toEqual([false]);
@@ -243,7 +279,7 @@ describe("LeakTracker", () => {
     const until = t.setFullCapture(5);
     expect(until).toBe(t.status().fullCaptureUntil);
     expect(t.status().effectiveStackSampleRate).toBe(1);
-    await reconcileAndSample(t, clock, "pods", 3, () => {
+    await reconcileAndSample(t, clock, "pods", 5, () => {
       leakInterval();
     });
     t.setFullCapture(0);
@@ -256,7 +292,7 @@ describe("LeakTracker", () => {
   it("tracks ESM named imports of node:timers too", async () => {
     const clock = new SkewClock();
     const { tracker: t } = await manualTracker(clock);
-    await reconcileAndSample(t, clock, "pods", 3, () => {
+    await reconcileAndSample(t, clock, "pods", 5, () => {
       const timer = namedSetInterval(() => undefined, 60_000); // NAMED-IMPORT
       cleanup.add(() => clearInterval(timer));
     });
@@ -268,7 +304,7 @@ describe("LeakTracker", () => {
     const { tracker: t } = await manualTracker(clock);
     // One call site for both phases: the async callers are part of the creation stack.
     let middle = 0;
-    for (const rounds of [2, 3]) {
+    for (const rounds of [2, 4]) {
       middle = clock.now();
       await reconcileAndSample(t, clock, "pods", rounds, () => {
         leakInterval();
@@ -276,7 +312,7 @@ describe("LeakTracker", () => {
     }
     const diff = t.diff(middle, clock.now());
     expect(diff.grown).toHaveLength(1);
-    expect(diff.grown[0]).toMatchObject({ type: "Timeout", before: 2, after: 5, delta: 3, attributed: true });
+    expect(diff.grown[0]).toMatchObject({ type: "Timeout", before: 2, after: 6, delta: 4, attributed: true });
     expect(diff.grown[0].group?.suspect).toBe(true);
     expect(t.diff(clock.now(), clock.now()).grown).toEqual([]);
   });
@@ -310,7 +346,7 @@ describe("LeakTracker", () => {
   it("attributes through the reconcile context even when the controller runs it itself", async () => {
     const clock = new SkewClock();
     const { tracker: t } = await manualTracker(clock);
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       const ctx = reconcileOf("nodes", `node-${round}`);
       await reconcileContext.run(ctx, async () => {
         await Promise.resolve();
@@ -320,7 +356,7 @@ describe("LeakTracker", () => {
       clock.advance(GRACE);
       t.sample();
     }
-    expect(t.suspects().map((g) => g.controllers)).toEqual([[{ controller: "nodes", count: 3 }]]);
+    expect(t.suspects().map((g) => g.controllers)).toEqual([[{ controller: "nodes", count: 5 }]]);
   });
 
   it("does not hold a still-running reconcile's resources against it", async () => {

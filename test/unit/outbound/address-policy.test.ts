@@ -58,8 +58,8 @@ describe("address classification", () => {
 
 describe("the pure checks", () => {
   it("refuses link-local and metadata for scraping, allows loopback, private and public", () => {
-    expect(checkOutboundAddress("169.254.169.254", SCRAPE_OUTBOUND_POLICY)).toEqual({ allowed: false, reason: "refused to connect to 169.254.169.254: it is a cloud metadata endpoint" });
-    expect(checkOutboundAddress("169.254.10.10", SCRAPE_OUTBOUND_POLICY)).toEqual({ allowed: false, reason: "refused to connect to 169.254.10.10: it is a link-local address" });
+    expect(checkOutboundAddress("169.254.169.254", SCRAPE_OUTBOUND_POLICY)).toEqual({ allowed: false, reason: "refused to connect to 169.254.169.254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it" });
+    expect(checkOutboundAddress("169.254.10.10", SCRAPE_OUTBOUND_POLICY)).toEqual({ allowed: false, reason: "refused to connect to 169.254.10.10: it is a link-local address; set LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS=true to allow it" });
     expect(checkOutboundAddress("fe80::1", SCRAPE_OUTBOUND_POLICY).allowed).toBe(false);
     for (const ok of ["127.0.0.1", "10.1.2.3", "::1", "8.8.8.8"]) expect(checkOutboundAddress(ok, SCRAPE_OUTBOUND_POLICY)).toEqual({ allowed: true });
     expect(checkOutboundAddress("224.0.0.1", { allowLinkLocal: true, allowMetadata: true, allowPrivate: true, allowLoopback: true }).allowed).toBe(false);
@@ -75,10 +75,10 @@ describe("the pure checks", () => {
   });
 
   it("checks URL hosts: IP literals, bracketed IPv6, metadata names and localhost", () => {
-    expect(checkOutboundHost("[fe80::1]", SCRAPE_OUTBOUND_POLICY)).toEqual({ allowed: false, reason: "refused to connect to fe80::1: it is a link-local address" });
+    expect(checkOutboundHost("[fe80::1]", SCRAPE_OUTBOUND_POLICY)).toEqual({ allowed: false, reason: "refused to connect to fe80::1: it is a link-local address; set LOOPSCOPE_ALLOW_LINK_LOCAL_TARGETS=true to allow it" });
     expect(checkOutboundHost("Metadata.Google.Internal.", SCRAPE_OUTBOUND_POLICY)).toEqual({
       allowed: false,
-      reason: "refused to connect to metadata.google.internal: it is a cloud metadata endpoint",
+      reason: "refused to connect to metadata.google.internal: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it",
     });
     expect(checkOutboundHost("localhost", PUBLIC_ONLY_OUTBOUND_POLICY).allowed).toBe(false);
     expect(checkOutboundHost("api.localhost", PUBLIC_ONLY_OUTBOUND_POLICY).allowed).toBe(false);
@@ -105,7 +105,7 @@ describe("resolve and check", () => {
   it("refuses a name when any of its addresses is forbidden", async () => {
     expect(await resolveAndCheck("rebind.example", SCRAPE_OUTBOUND_POLICY, dns)).toEqual({
       ok: false,
-      reason: "rebind.example resolves to 169.254.169.254; refused to connect to 169.254.169.254: it is a cloud metadata endpoint",
+      reason: "rebind.example resolves to 169.254.169.254; refused to connect to 169.254.169.254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it",
     });
     expect(await resolveAndCheck("app.example", SCRAPE_OUTBOUND_POLICY, dns)).toEqual({ ok: true, addresses: ["10.0.0.7"] });
     expect(await resolveAndCheck("app.example", PUBLIC_ONLY_OUTBOUND_POLICY, dns)).toMatchObject({ ok: false });
@@ -126,7 +126,7 @@ describe("resolve and check", () => {
       );
     const refused = await lookup(SCRAPE_OUTBOUND_POLICY, "rebind.example", true);
     expect(refused.error).toBeInstanceOf(OutboundRefusedError);
-    expect(refused.error?.message).toBe("rebind.example resolves to 169.254.169.254; refused to connect to 169.254.169.254: it is a cloud metadata endpoint");
+    expect(refused.error?.message).toBe("rebind.example resolves to 169.254.169.254; refused to connect to 169.254.169.254: it is a cloud metadata endpoint; set LOOPSCOPE_ALLOW_METADATA_TARGETS=true to allow it");
     expect(await lookup(SCRAPE_OUTBOUND_POLICY, "app.example", true)).toEqual({ error: null, address: [{ address: "10.0.0.7", family: 4 }] });
     expect(await lookup(SCRAPE_OUTBOUND_POLICY, "app.example", false)).toEqual({ error: null, address: "10.0.0.7" });
     expect((await lookup(SCRAPE_OUTBOUND_POLICY, "missing.example", false)).error?.message).toBe("getaddrinfo ENOTFOUND missing.example");

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../../server/runtime/clock";
 import { currentReconcile, type ReconcileContext } from "../../../server/runtime/context";
-import { Controller, type ControllerOptions, type ReconcileRequest, ReconcileTimeoutError } from "../../../server/runtime/controller/controller";
+import { type ReconcileRequest, ReconcileTimeoutError } from "../../../server/runtime/controller/controller";
 import { done, error, requeue, requeueAfter, TerminalError, terminal } from "../../../server/runtime/controller/result";
-import { ItemExponentialRateLimiter } from "../../../server/runtime/workqueue/rate-limiters";
-
-/** Lets every pending promise continuation run (reconciles here settle in microtasks). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
-}
+import { makeController, settle } from "./controller-harness";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
@@ -16,13 +10,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = r;
   });
   return { promise, resolve };
-}
-
-function makeController(reconcile: ControllerOptions["reconcile"], extra: Partial<ControllerOptions> = {}) {
-  const clock = new ManualClock();
-  const controller = new Controller({ name: "test", reconcile, registry: false, clock, rateLimiter: new ItemExponentialRateLimiter(5, 1_000_000), ...extra });
-  controller.start();
-  return { clock, controller, m: controller.metrics };
 }
 
 describe("Controller result handling", () => {

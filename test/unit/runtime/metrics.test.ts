@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemoRuntime } from "../../../server/runtime/demo/demo-runtime";
+import { createDemoRuntime } from "../../../server/demo";
 import { CellHistogram } from "../../../server/runtime/metrics/cell-histogram";
 import { HistogramCell } from "../../../server/runtime/metrics/histogram-cell";
 import { RECONCILE_TIME_BUCKETS, RuntimeMetrics, WORKQUEUE_BUCKETS } from "../../../server/runtime/metrics/runtime-metrics";

@@ -3,9 +3,11 @@ import { ManualClock } from "../../../server/runtime/clock";
 import type { ReconcileRequest } from "../../../server/runtime/controller/controller";
 import { ControllerRuntime } from "../../../server/runtime/runtime";
 import type { EventSource, ObjectEventSink, WatchHealth } from "../../../server/runtime/source";
-import { provideService, withdrawService } from "../../../server/service-registry";
+import { testServices } from "../../support/services";
 import { createCallerFactory } from "../../../server/trpc/init";
 import { runtimeRouter } from "../../../server/trpc/routers/runtime";
+
+const services = testServices();
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
@@ -65,9 +67,9 @@ describe("ControllerRuntime", () => {
     const runtime = new ControllerRuntime({ source, registry: false, clock: new ManualClock() });
     runtime.addController({ name: "pods", reconcile: () => undefined, maxConcurrentReconciles: 3 });
     await runtime.start();
-    const caller = createCallerFactory(runtimeRouter)({ headers: new Headers() });
+    const caller = createCallerFactory(runtimeRouter)({ headers: new Headers(), services });
     await expect(caller.controllers()).rejects.toThrow(/not running/);
-    provideService("runtime", runtime);
+    services.runtime.provide(runtime);
     try {
       const state = await caller.controllers();
       expect(state.controllers[0]).toMatchObject({ name: "pods", status: "running", workers: { busy: 0, max: 3 } });
@@ -77,7 +79,7 @@ describe("ControllerRuntime", () => {
       await expect(caller.faults()).resolves.toBeNull();
       await expect(caller.watches()).resolves.toMatchObject({ sourceKind: "kubernetes", watches: [{ kind: "Pod", restarts: 2 }] });
     } finally {
-      withdrawService("runtime");
+      services.runtime.withdraw();
       await runtime.stop();
     }
   });

@@ -357,8 +357,22 @@ describe("tricky but valid input", () => {
   it("tells distinct series with colliding hashes apart, and still catches a duplicate among them", () => {
     // m{k="83604"} and m{k="1950350"} have the same 32-bit FNV-1a hash in the duplicate check.
     expect(parseExposition('m{k="83604"} 1\nm{k="1950350"} 2\n').sampleCount).toBe(2);
-    expect(parseError('m{k="83604"} 1\nm{k="1950350"} 2\nm{k="1950350"} 3\n').message).toBe('line 3: duplicate series m{k="1950350"}');
-    expect(parseError('m{k="83604"} 1\nm{k="1950350"} 2\nm{k="83604"} 3\n').message).toBe('line 3: duplicate series m{k="83604"}');
+    const one = parseExposition('m{k="83604"} 1\nm{k="1950350"} 2\nm{k="1950350"} 3\n');
+    expect([one.sampleCount, one.duplicates, one.families[0].samples.map((s) => s.value)]).toEqual([2, 1, [1, 2]]);
+    const other = parseExposition('m{k="83604"} 1\nm{k="1950350"} 2\nm{k="83604"} 3\n');
+    expect([other.sampleCount, other.duplicates, other.families[0].samples.map((s) => s.value)]).toEqual([2, 1, [1, 2]]);
+  });
+
+  it("drops a repeated series and counts it, keeping the first and every other series (as Prometheus does)", () => {
+    const parsed = parseExposition('# TYPE a gauge\na{x="1",y="2"} 1\nb 7\na{y="2",x="1"} 2\na{x="1",y="3"} 3\na{x="1",y="2"} 4 1700000000000\n');
+    expect(parsed.duplicates).toBe(1);
+    expect(parsed.sampleCount).toBe(4);
+    expect(parsed.families.flatMap((f) => f.samples.map((s) => [s.name, s.value]))).toEqual([
+      ["a", 1],
+      ["a", 3],
+      ["a", 4],
+      ["b", 7],
+    ]);
   });
 
   it("accepts a family whose metadata block is repeated identically (split families)", () => {
@@ -385,8 +399,8 @@ describe("tricky but valid input", () => {
   });
 
   it("parses an empty text exposition as no families", () => {
-    expect(parseExposition("")).toEqual({ families: [], sampleCount: 0 });
-    expect(parseExposition("\n\n# just a comment\n")).toEqual({ families: [], sampleCount: 0 });
+    expect(parseExposition("")).toEqual({ families: [], sampleCount: 0, duplicates: 0 });
+    expect(parseExposition("\n\n# just a comment\n")).toEqual({ families: [], sampleCount: 0, duplicates: 0 });
   });
 
   it("detects the format from the Content-Type, or from # EOF when there is none", () => {
@@ -422,7 +436,6 @@ describe("invalid input gives a ParseError with the line and a clear message", (
     ['# TYPE h histogram\nh_bucket{le="big"} 1\n', 2, 'line 2: h_bucket has an invalid le label value "big"'],
     ["# TYPE s summary\ns 1\n", 2, "line 2: s has no quantile label"],
     ["# TYPE h histogram\nh 1\n", 2, "line 2: sample h does not fit histogram h (expected h_bucket, h_sum, h_count, h_created)"],
-    ['a{x="1",y="2"} 1\na{y="2",x="1"} 2\n', 2, 'line 2: duplicate series a{x="1",y="2"}'],
     ["# HELP 9lives x\n", 1, 'line 1: expected a metric name after # HELP, found "9"'],
     ["ok 1\n\u0001\u0002garbage\n", 2, `line 2: expected a metric name or '#', found byte 0x01 in "\\u0001\\u0002garbage"`],
   ])("%j", (text, line, message) => {

@@ -5,7 +5,7 @@ import type { ScrapeRequest, ScrapeResult } from "../../../server/scrape/scraper
 import type { ScrapeTarget } from "../../../server/scrape/target-schema";
 
 function target(id: number, overrides: Partial<ScrapeTarget> = {}): ScrapeTarget {
-  return { id, name: `t${id}`, url: `http://t${id}.test/metrics`, intervalMs: 20, timeoutMs: 20, auth: { kind: "none" }, labels: {}, enabled: true, ...overrides };
+  return { id, name: `t${id}`, url: `http://t${id}.test/metrics`, intervalMs: 20, timeoutMs: 20, auth: { kind: "none" }, labels: {}, honorLabels: false, enabled: true, ...overrides };
 }
 
 interface Call {
@@ -35,7 +35,7 @@ class RecordingScraper implements TargetScraper {
         });
       });
       if (signal?.aborted) return { ok: false, error: "scrape cancelled", errorKind: "cancelled", durationMs: 0, scrapedAt };
-      return { ok: true, families: [], samples: 1, durationMs: this.durationMs, scrapedAt, format: "text", bodyBytes: 1 };
+      return { ok: true, families: [], samples: 1, duplicates: 0, durationMs: this.durationMs, scrapedAt, format: "text", bodyBytes: 1 };
     } finally {
       this.running.set(request.url, (this.running.get(request.url) ?? 1) - 1);
     }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ScrapeFailure, ScrapeSuccess } from "../../../server/scrape/scraper";
-import { TargetHealthBook, healthColumns, nextHealth, syntheticFamilies, targetLabels, unknownHealth } from "../../../server/scrape/target-health";
+import { TargetHealthBook, healthColumns, nextHealth, syntheticFamilies, unknownHealth } from "../../../server/scrape/target-health";
+import { targetLabels } from "../../../server/scrape/target-labels";
 
 const ok = (scrapedAt: number, samples: number, durationMs: number): ScrapeSuccess => ({
   ok: true,
   families: [],
   samples,
+  duplicates: 0,
   durationMs,
   scrapedAt,
   format: "text",
@@ -58,15 +60,18 @@ describe("target health", () => {
     expect(targetLabels({ name: "a", url: "https://a.example/metrics", labels: { instance: "custom" } }).instance).toBe("custom");
   });
 
-  it("produces up, scrape_duration_seconds and scrape_samples_scraped", () => {
+  it("produces up, scrape_duration_seconds, scrape_samples_scraped/_post_metric_relabeling and the duplicates dropped", () => {
     const labels = { instance: "h:1", job: "j" };
     const summarize = (families: ReturnType<typeof syntheticFamilies>) => families.map((f) => [f.name, f.type, f.samples[0].name, f.samples[0].labels, f.samples[0].value]);
     expect(summarize(syntheticFamilies(ok(0, 236, 12.5), labels))).toEqual([
       ["up", "gauge", "up", labels, 1],
       ["scrape_duration_seconds", "gauge", "scrape_duration_seconds", labels, 0.0125],
       ["scrape_samples_scraped", "gauge", "scrape_samples_scraped", labels, 236],
+      ["scrape_samples_post_metric_relabeling", "gauge", "scrape_samples_post_metric_relabeling", labels, 236],
+      ["loopscope_scrape_duplicate_samples", "gauge", "loopscope_scrape_duplicate_samples", labels, 0],
     ]);
-    expect(summarize(syntheticFamilies(failed(0, "x", 2000), labels)).map((row) => row[4])).toEqual([0, 2, 0]);
+    expect(summarize(syntheticFamilies({ ...ok(0, 236, 12.5), duplicates: 3 }, labels)).map((row) => row[4])).toEqual([1, 0.0125, 239, 236, 3]);
+    expect(summarize(syntheticFamilies(failed(0, "x", 2000), labels)).map((row) => row[4])).toEqual([0, 2, 0, 0, 0]);
   });
 
   it("keeps the latest health per target in a book", () => {

@@ -16,6 +16,7 @@ describe("scrape target schema", () => {
       timeoutMs: 10_000,
       auth: { kind: "none" },
       labels: {},
+      honorLabels: false,
       enabled: true,
     });
     expect(scrapeTargetSpecSchema.parse({ name: "fast", url: "https://x.example/metrics", intervalMs: 5_000 }).timeoutMs).toBe(5_000);

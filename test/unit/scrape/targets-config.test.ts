@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DURATION_HINT } from "../../../shared/duration";
 import { TargetsConfigError, loadScrapeTargets } from "../../../server/scrape/targets-config";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "loopscope-targets-"));
@@ -52,6 +53,7 @@ describe("loading scrape targets from a file and LOOPSCOPE_TARGETS", () => {
         timeoutMs: 5_000,
         labels: { team: "payments" },
         auth: { kind: "bearer", token: "s3cret-token" },
+        honorLabels: false,
         enabled: true,
       },
       {
@@ -61,11 +63,12 @@ describe("loading scrape targets from a file and LOOPSCOPE_TARGETS", () => {
         timeoutMs: 10_000,
         labels: {},
         auth: { kind: "basic", username: "prom", password: "pw" },
+        honorLabels: false,
         enabled: true,
       },
-      { name: "10.0.0.9:9090/debug/metrics", url: "http://10.0.0.9:9090/debug/metrics", intervalMs: 15_000, timeoutMs: 10_000, labels: {}, auth: { kind: "none" }, enabled: true },
-      { name: "127.0.0.1:3000", url: "http://127.0.0.1:3000/metrics", intervalMs: 15_000, timeoutMs: 10_000, labels: {}, auth: { kind: "none" }, enabled: true },
-      { name: "127.0.0.1:3000-2", url: "http://127.0.0.1:3000/metrics", intervalMs: 15_000, timeoutMs: 10_000, labels: {}, auth: { kind: "none" }, enabled: true },
+      { name: "10.0.0.9:9090/debug/metrics", url: "http://10.0.0.9:9090/debug/metrics", intervalMs: 15_000, timeoutMs: 10_000, labels: {}, honorLabels: false, auth: { kind: "none" }, enabled: true },
+      { name: "127.0.0.1:3000", url: "http://127.0.0.1:3000/metrics", intervalMs: 15_000, timeoutMs: 10_000, labels: {}, honorLabels: false, auth: { kind: "none" }, enabled: true },
+      { name: "127.0.0.1:3000-2", url: "http://127.0.0.1:3000/metrics", intervalMs: 15_000, timeoutMs: 10_000, labels: {}, honorLabels: false, auth: { kind: "none" }, enabled: true },
     ]);
   });
 
@@ -98,7 +101,7 @@ describe("loading scrape targets from a file and LOOPSCOPE_TARGETS", () => {
     const typo = file("typo.json", JSON.stringify([{ url: "http://a/metrics", intervall: "5s" }]));
     expect((await problems({ file: typo }))[0]).toMatch(new RegExp(`^${typo}: .*intervall`));
     const duration = file("duration.json", JSON.stringify([{ url: "http://a/metrics", interval: "5 seconds" }]));
-    expect(await problems({ file: duration })).toEqual([`${duration}: [0].interval: a duration such as 500ms, 15s or 1m`]);
+    expect(await problems({ file: duration })).toEqual([`${duration}: [0].interval: ${DURATION_HINT}`]);
     expect(await problems({ file: path.join(dir, "nope.json") })).toEqual([`${path.join(dir, "nope.json")}: cannot read the targets file (file not found)`]);
     const broken = file("broken.json", "{ not json");
     expect((await problems({ file: broken }))[0]).toMatch(/cannot read the targets file/);

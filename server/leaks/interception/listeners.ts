@@ -1,0 +1,84 @@
+import { EventEmitter, getEventListeners } from "node:events";
+import { reconcileContext } from "../../runtime/context";
+import type { PatchSet } from "./patch-set";
+import { noteListenerSite } from "./released";
+import type { ResourceSink } from "./resource-sink";
+
+type AddListener = (this: object, event: string | symbol, listener: unknown, ...rest: unknown[]) => unknown;
+
+/**
+ * Wraps `EventEmitter.prototype.on`/`addListener`/`prependListener` (once and
+ * prependOnce go through them) and `AbortSignal.prototype.addEventListener`. A listener
+ * is tracked when a unit of work adds it to an emitter that unit did not first use
+ * (a long-lived bus, signal, process) next to another listener of the same event:
+ * growth is what leaks, and a lone listener on an emitter that is itself garbage (a
+ * request's signal) goes when the emitter does. Listeners on streams and sockets are
+ * never tracked: Node's stream internals add them to pooled and finished streams all
+ * the time, and the stream itself is what leaks. A tracked listener is released once
+ * the emitter no longer holds it (see `listenerLiveness`), or the emitter is collected.
+ */
+export function interceptListeners(patches: PatchSet, sink: ResourceSink): void {
+  /** Emitters that refuse a new property (frozen, sealed) remember their first use here instead. */
+  const firstUseOfSealed = new WeakMap<object, number>();
+  const wrap = (original: AddListener): AddListener => {
+    // On the hot path of every `on` in Node's own http, net and stream code (about 20 per
+    // HTTP request): exact arguments (no rest array), streams skipped before anything else,
+    // and the first use kept on the emitter itself (a WeakMap entry per emitter costs the
+    // collector far more than a symbol field).
+    const wrapper: AddListener = function (this: object, event, listener) {
+      // biome-ignore lint/complexity/noArguments: a rest array would be allocated on every call of a hot path
+      const result = arguments.length === 2 ? original.call(this, event, listener) : Reflect.apply(original, this, arguments);
+      if (!patches.active || isStream(this)) return result;
+      const context = reconcileContext.getStore();
+      const first = firstUseOf(this, firstUseOfSealed);
+      if (first === undefined) setFirstUse(this, context?.reconcileId ?? 0, firstUseOfSealed);
+      else if (context !== undefined && first !== context.reconcileId && isObject(listener) && piledUp(this, event)) {
+        noteListenerSite(listener, this, event);
+        sink.created("Listener", listener, wrapper);
+      }
+      return result;
+    };
+    return wrapper;
+  };
+  const prototype = EventEmitter.prototype as unknown as Record<"on" | "addListener" | "prependListener", AddListener>;
+  const sameOn = prototype.on === prototype.addListener;
+  const addListener = wrap(prototype.addListener);
+  patches.replace(prototype, "addListener", addListener);
+  patches.replace(prototype, "on", sameOn ? addListener : wrap(prototype.on));
+  patches.replace(prototype, "prependListener", wrap(prototype.prependListener));
+
+  const signalPrototype = AbortSignal.prototype as unknown as { addEventListener: AddListener };
+  patches.replace(signalPrototype, "addEventListener", wrap(signalPrototype.addEventListener));
+}
+
+/** The reconcile in which an emitter was first given a listener (0: outside any). */
+const FIRST_USE = Symbol("loopscope.listenerFirstUse");
+
+function firstUseOf(emitter: object, sealed: WeakMap<object, number>): number | undefined {
+  const own = (emitter as Record<symbol, unknown>)[FIRST_USE];
+  return typeof own === "number" ? own : sealed.get(emitter);
+}
+
+function setFirstUse(emitter: object, reconcileId: number, sealed: WeakMap<object, number>): void {
+  try {
+    (emitter as Record<symbol, unknown>)[FIRST_USE] = reconcileId;
+  } catch {
+    sealed.set(emitter, reconcileId);
+  }
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === "function" || (typeof value === "object" && value !== null);
+}
+
+/** Whether `event` now has more than one listener on `emitter` (EventEmitter or EventTarget). */
+function piledUp(emitter: object, event: string | symbol): boolean {
+  const count = (emitter as { listenerCount?: (event: string | symbol) => number }).listenerCount;
+  if (typeof count === "function") return count.call(emitter, event) > 1;
+  return getEventListeners(emitter as EventTarget, event as string).length > 1;
+}
+
+/** Readable, Writable, Duplex and net.Socket carry Node's stream state. */
+function isStream(emitter: object): boolean {
+  return "_readableState" in emitter || "_writableState" in emitter;
+}
