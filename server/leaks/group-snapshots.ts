@@ -29,6 +29,8 @@ export interface GroupDiff {
 export class GroupSnapshots {
   private readonly ring: Ring<GroupSnapshot>;
   private lastTaken = Number.NEGATIVE_INFINITY;
+  /** Whether the ring has dropped a snapshot (then its oldest no longer marks when tracking began). */
+  private evicted = false;
 
   constructor(
     capacity: number,
@@ -44,7 +46,7 @@ export class GroupSnapshots {
   /** Takes `snapshot` if at least one interval has passed since the last one. */
   offer(snapshot: GroupSnapshot): void {
     if (snapshot.t - this.lastTaken < this.intervalMs) return;
-    this.ring.push(snapshot);
+    if (this.ring.push(snapshot) !== undefined) this.evicted = true;
     this.lastTaken = snapshot.t;
   }
 
@@ -61,10 +63,13 @@ export class GroupSnapshots {
 
   /**
    * Groups whose count grew from `from` to `to`, largest growth first. `current` (the
-   * latest sample) stands in for `to` when it is newer than every snapshot.
+   * latest sample) stands in for `to` when it is newer than the snapshot before `to`.
+   * A `from` before tracking began compares against nothing tracked (every count 0),
+   * not against the first snapshot, so "since before the start" shows all that grew.
    */
   diff(from: number, to: number, current?: GroupSnapshot): GroupDiff {
-    const base = this.at(from);
+    const first = this.ring.at(0) ?? current;
+    const base = first && from < first.t && !this.evicted ? { t: from, counts: new Map() } : this.at(from);
     let target = this.at(to);
     if (current && (!target || (current.t <= to && current.t > target.t))) target = current;
     if (!base || !target) return { from, to, grown: [] };

@@ -126,10 +126,12 @@ describe("Leaks page: the diff between two times across a spike of leaked socket
     // The spike: the live-socket count climbs on the chart's data (the demo leaks up to 200).
     const diff = page.getByTestId("resource-diff");
     await diff.waitFor();
-    // The two times, chosen on the page: from before the app started to a minute from now.
+    // The two times, chosen on the page (whole minutes): from before the app started, so
+    // every leaked socket counts as grown, to at least two minutes from now, so the latest
+    // sample stands for "to" while the leak goes on.
     const inputs = page.getByRole("region", { name: "Diff between two times" }).locator("input[type=datetime-local]");
     await inputs.nth(0).fill(format(startedAt - 60_000, "yyyy-MM-dd'T'HH:mm"));
-    await inputs.nth(1).fill(format(Date.now() + 60_000, "yyyy-MM-dd'T'HH:mm"));
+    await inputs.nth(1).fill(format(Date.now() + 180_000, "yyyy-MM-dd'T'HH:mm"));
     const groupRow = diff.locator("tbody tr").filter({ hasText: `TCPSocketWrap @ ` });
     const grownBy = async () => Number((await groupRow.first().locator("[data-delta]").getAttribute("data-delta")) ?? 0);
     await expect.poll(async () => ((await groupRow.count()) > 0 ? grownBy() : 0), { timeout: 150_000, interval: 2_000 }).toBeGreaterThanOrEqual(20);

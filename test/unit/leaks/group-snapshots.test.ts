@@ -37,4 +37,18 @@ describe("GroupSnapshots.diff", () => {
     expect(snapshots.diff(0, 30_000, snap(30_000, [[a, 3]])).grown).toEqual([{ descriptor: a, before: 1, after: 3, delta: 2 }]);
     expect(new GroupSnapshots(1, 1).diff(0, 1).grown).toEqual([]);
   });
+
+  it("counts from zero when `from` is before tracking began, and from the oldest kept snapshot once the ring has dropped some", () => {
+    const snapshots = new GroupSnapshots(2, 1_000);
+    snapshots.offer(snap(10_000, [[a, 23]]));
+    // Only one snapshot and "to" before the next: everything the tracker has seen grew since before its start.
+    expect(snapshots.diff(0, 10_500).grown).toEqual([{ descriptor: a, before: 0, after: 23, delta: 23 }]);
+    expect(snapshots.diff(10_000, 10_500).grown).toEqual([]);
+    snapshots.offer(snap(11_000, [[a, 30]]));
+    snapshots.offer(snap(12_000, [[a, 31]]));
+    // The snapshot at 10 s is gone: a `from` before 11 s is answered from the oldest kept one, not from zero.
+    expect(snapshots.diff(0, 12_000).grown).toEqual([{ descriptor: a, before: 30, after: 31, delta: 1 }]);
+    // No snapshot yet, only the latest sample.
+    expect(new GroupSnapshots(2, 1_000).diff(0, 5_000, snap(4_000, [[b, 2]])).grown).toEqual([{ descriptor: b, before: 0, after: 2, delta: 2 }]);
+  });
 });
