@@ -12,6 +12,8 @@ export interface TargetInput {
   intervalMs: number;
   timeoutMs: number;
   auth?: Auth;
+  /** null clears a stored pprof URL. */
+  pprofUrl: string | null;
 }
 
 export function targetValuesFrom(t: TargetItem): TargetFormValues {
@@ -24,6 +26,7 @@ export function targetValuesFrom(t: TargetItem): TargetFormValues {
     timeout: formatDuration(t.timeoutMs),
     authKind,
     username: t.authUser ?? "",
+    pprofUrl: t.pprofUrl ?? "",
   };
 }
 
@@ -52,11 +55,12 @@ export function targetInputFrom(v: TargetFormValues, stored?: TargetItem): { inp
     }
   }
   if (Object.keys(errors).length > 0 || intervalMs === undefined || timeoutMs === undefined) return { errors };
-  return { input: { name: v.name, url: v.url.trim(), intervalMs, timeoutMs, ...(auth ? { auth } : {}) } };
+  const pprofUrl = v.pprofUrl.trim();
+  return { input: { name: v.name, url: v.url.trim(), intervalMs, timeoutMs, ...(auth ? { auth } : {}), pprofUrl: pprofUrl === "" ? null : pprofUrl } };
 }
 
 /** Server issue paths → TargetForm's error keys. */
-export const targetFieldMapper = fieldMapper(["name", "url", "interval", "timeout", "authKind", "username", "secret"], {
+export const targetFieldMapper = fieldMapper(["name", "url", "interval", "timeout", "authKind", "username", "secret", "pprofUrl"], {
   intervalMs: "interval",
   timeoutMs: "timeout",
   "auth.token": "secret",

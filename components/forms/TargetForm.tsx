@@ -16,10 +16,12 @@ export interface TargetFormValues {
   username: string;
   /** Bearer token or basic-auth password; empty when editing keeps the stored one. */
   secret: string;
+  /** Base URL of the target's net/http/pprof handlers; empty = no goroutine collection. */
+  pprofUrl: string;
 }
 
 export function emptyTargetFormValues(): TargetFormValues {
-  return { name: "", url: "", interval: "15s", timeout: "10s", authKind: "none", username: "", secret: "" };
+  return { name: "", url: "", interval: "15s", timeout: "10s", authKind: "none", username: "", secret: "", pprofUrl: "" };
 }
 
 export interface TargetFormProps {
@@ -29,13 +31,13 @@ export interface TargetFormProps {
   mode: "create" | "edit";
   /** Edit mode: a credential is stored (it is never sent to the browser). */
   hasStoredSecret?: boolean;
-  /** By field: name, url, interval, timeout, authKind, username, secret; `form`. */
+  /** By field: name, url, interval, timeout, authKind, username, secret, pprofUrl; `form`. */
   errors?: FormErrors;
   submitting?: boolean;
   onCancel?: () => void;
 }
 
-/** A controlled scrape-target form: name, /metrics URL, interval, timeout and optional bearer or basic auth. */
+/** A controlled scrape-target form: name, /metrics URL, interval, timeout, optional bearer or basic auth and an optional pprof URL. */
 export function TargetForm({ values, onChange, onSubmit, mode, hasStoredSecret = false, errors = {}, submitting = false, onCancel }: TargetFormProps) {
   const set = <K extends keyof TargetFormValues>(key: K, value: TargetFormValues[K]) => onChange({ ...values, [key]: value });
   const submit = (event: FormEvent) => {
@@ -77,6 +79,9 @@ export function TargetForm({ values, onChange, onSubmit, mode, hasStoredSecret =
             {(p) => <input {...p} name="secret" type="password" value={values.secret} onChange={(e) => set("secret", e.target.value)} autoComplete="off" placeholder={keep} />}
           </Field>
         ) : null}
+        <Field label="pprof URL (optional)" name="pprofUrl" error={errors.pprofUrl} hint="Go's net/http/pprof base, e.g. controller-runtime's PprofBindAddress: http://my-operator.svc:8082/debug/pprof/">
+          {(p) => <input {...p} name="pprofUrl" type="url" value={values.pprofUrl} onChange={(e) => set("pprofUrl", e.target.value)} autoComplete="off" spellCheck={false} />}
+        </Field>
       </div>
       <FormFooter error={errors.form} submitting={submitting} submitLabel={mode === "edit" ? "Save target" : "Add target"} onCancel={onCancel} />
     </form>

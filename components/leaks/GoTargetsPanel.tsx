@@ -19,7 +19,7 @@ const REASON_TEXT: Record<string, string> = {
  */
 export function GoTargetsPanel({ targets, resources }: { targets: readonly GoTargetRow[]; resources?: (target: GoTargetRow) => ReactNode }) {
   if (targets.length === 0) {
-    return <p className="muted">No target has a pprof URL. Give a scrape target pprofUrl (e.g. http://host:8082/debug/pprof/) to watch its goroutines.</p>;
+    return <p className="muted">No target has a pprof URL. Give a scrape target one (its pprof URL on the Targets page, or pprofUrl in LOOPSCOPE_TARGETS_FILE; e.g. http://host:8082/debug/pprof/) to watch its goroutines.</p>;
   }
   return (
     <div data-testid="go-targets">

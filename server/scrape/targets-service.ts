@@ -26,6 +26,8 @@ export interface TargetView {
   hasSecret: boolean;
   labels: Record<string, string>;
   honorLabels: boolean;
+  /** Base URL of its net/http/pprof handlers, when goroutines are collected. */
+  pprofUrl?: string;
   origin: string;
   up: boolean | null;
   lastScrapeAt: number | null;

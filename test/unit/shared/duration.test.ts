@@ -83,7 +83,7 @@ describe("one duration syntax: Prometheus's", () => {
       const config = () => loadConfig({ LOOPSCOPE_WATCH_RESYNC: text }).LOOPSCOPE_WATCH_RESYNC;
       const rule = validateRule({ name: "R", kind: "threshold", spec: { query: { metric: "m" }, comparator: ">", value: 1 }, for: text });
       const api = durationSchema({ max: MAX_DURATION_MS }).safeParse(text);
-      const form = targetInputFrom({ name: "t", url: "http://127.0.0.1:1/metrics", interval: text, timeout: "1s", authKind: "none", username: "", secret: "" });
+      const form = targetInputFrom({ name: "t", url: "http://127.0.0.1:1/metrics", interval: text, timeout: "1s", authKind: "none", username: "", secret: "", pprofUrl: "" });
       const channel = channelInputSchema.safeParse({ name: "c", kind: "webhook", url: "http://127.0.0.1:1/hook", groupWait: text });
       if (ms === undefined) {
         expect(config, text).toThrow(/expected a duration such as "90s"/);
