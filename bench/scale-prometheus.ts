@@ -10,7 +10,6 @@
  * `run()` returns the figures (for bench:scale to include); run directly, the last line of
  * output is one JSON object.
  */
-import { pathToFileURL } from "node:url";
 import { parseDuration } from "../shared/duration";
 import { buildControllerCharts } from "../server/dashboard/controller-view";
 import type { DashboardSources } from "../server/dashboard/sources";
@@ -20,6 +19,7 @@ import type { PrometheusSettings } from "../server/prometheus/settings";
 import { routedRange } from "../server/query/routed-query";
 import { controllerHistory, defaultModel } from "../test/support/controller-exporter";
 import { startPrometheusWithSamples } from "../test/support/prometheus";
+import { printWhenMain } from "./support/main-module";
 
 const DAY = 86_400_000;
 const TARGET_RATIO = 1.5;
@@ -157,14 +157,4 @@ export async function run(options: { intervalMs?: number; runs?: number; log?: (
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  run()
-    .then((figures) => {
-      console.log(JSON.stringify(figures));
-      process.exit(0);
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+printWhenMain(import.meta.url, () => run());
