@@ -209,7 +209,8 @@ export async function run(options: { env?: NodeJS.ProcessEnv; log?: (line: strin
       const started: { child: Child<ReplicaMessage>; rssAtStartBytes: number }[] = [];
       // One at a time: each upserts the configured targets at start.
       for (let i = 1; i <= count; i += 1) started.push(await startReplica(`scale-replica-${i}`));
-      const reports = () => Promise.all(started.map((r) => r.child.next("report", 30_000, { kind: "report" })));
+      // Generous: an overloaded replica's event loop may stall for tens of seconds (and lose its lease).
+      const reports = () => Promise.all(started.map((r) => r.child.next("report", 180_000, { kind: "report" })));
       const ids = allIds.length > 0 ? allIds : await targetIds(db.url);
       // The shares settle: every replica sees every member and the shares cover every target.
       const settleBy = Date.now() + 60_000;
