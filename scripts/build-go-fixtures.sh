@@ -18,3 +18,6 @@ if ! (cd test/fixtures/go-operator && go build -o "$root/bin/go-operator" .); th
   echo "Could not build the controller-runtime operator (is the Go module proxy reachable?); the stdlib leaker stands in for it." >&2
   rm -f "$root/bin/go-operator"
 fi
+# Go's own pprof (the tests open Loopscope's profiles with it); built once here rather than
+# by `go tool pprof` on first use inside a test's timeout.
+[ -x "$root/bin/pprof" ] || go build -o "$root/bin/pprof" cmd/pprof

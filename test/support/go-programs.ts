@@ -10,7 +10,7 @@ export const GO_BIN = path.join(root, ".cache/go/bin");
 
 /** Builds the Go test programs if any is missing (seconds when cached; minutes on a cold cache). */
 export async function ensureGoPrograms(): Promise<void> {
-  if (["go-operator", "go-leaker"].every((name) => existsSync(path.join(GO_BIN, name)))) return;
+  if (["go-operator", "go-leaker", "pprof"].every((name) => existsSync(path.join(GO_BIN, name)))) return;
   await promisify(execFile)("bash", [path.join(root, "scripts/build-go-fixtures.sh")], { cwd: root, timeout: 900_000 });
 }
 

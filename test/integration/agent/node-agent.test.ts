@@ -9,7 +9,7 @@ import { DEFAULT_OUTBOUND_POLICY } from "../../../server/outbound/policy";
 import { type PrismaClient, prismaClient } from "../../../server/store/prisma";
 import { waitFor } from "../../leak-corpus/harness";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
-import { type RunningProgram, startGoProgram } from "../../support/go-programs";
+import { ensureGoPrograms, GO_BIN, type RunningProgram, startGoProgram } from "../../support/go-programs";
 
 /**
  * A plain Node service (test/fixtures/node-agent-app/app.ts, compiled to JS with a source
@@ -96,11 +96,12 @@ describe("the Node agent in a plain service", () => {
     expect(metrics).toMatch(/loopscope_active_resources\{type="Timeout"\} \d+/);
   }, 120_000);
 
-  it("serves its groups as a pprof profile that go tool pprof opens", async () => {
+  it("serves its groups as a pprof profile that Go's pprof opens", async () => {
     const profile = Buffer.from(await (await fetch(`${agentUrl}/debug/pprof/leaks`)).arrayBuffer());
     const file = path.join(project, "leaks.pb.gz");
     writeFileSync(file, profile);
-    const { stdout } = await run("go", ["tool", "pprof", "-top", "-lines", file], { timeout: 60_000 });
+    await ensureGoPrograms();
+    const { stdout } = await run(path.join(GO_BIN, "pprof"), ["-top", "-lines", file], { timeout: 60_000 });
     expect(stdout).toContain("Type: resources");
     expect(stdout).toMatch(new RegExp(`pollForever src/app\\.ts:${LEAK_LINE}`));
   }, 120_000);
