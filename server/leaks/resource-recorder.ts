@@ -17,8 +17,13 @@ let nextPromiseId = 0;
 const PROMISE_STATE = Symbol("loopscope.promiseState");
 /** Promises waiting in the young list before it is flushed into the table regardless of the sweep. */
 const YOUNG_PROMISES_MAX = 4_096;
-/** Values per young promise in the flat list: promise, context, stack, createdAt. */
-const PROMISE_STRIDE = 4;
+/**
+ * Values per young promise in the flat list: promise, context, stack. No creation time:
+ * a promise is only ever judged by its reconcile's settlement (promises outside a
+ * reconcile are not tracked), so it takes the flush's time and the hot path saves a
+ * clock read per promise.
+ */
+const PROMISE_STRIDE = 3;
 /** On a tracked timer: its table id, so clearing it forgets it at once. */
 const TRACKED_ID = Symbol("loopscope.trackedId");
 /** Per-reconcile stack-capture decision, kept on the context object (cheaper than a WeakMap). */
@@ -116,10 +121,11 @@ export class ResourceRecorder {
     promiseCreated: (promise, hook) => {
       const context = reconcileContext.getStore();
       if (context === undefined) return;
-      const capture = this.captureRate >= 1 || this.hotControllers.has(context.controller) || Math.random() < this.captureRate * PROMISE_RATE_FACTOR;
+      const rate = this.captureRate;
+      const capture = rate >= 1 || Math.random() < rate * PROMISE_RATE_FACTOR || (this.hotControllers.size > 0 && this.hotControllers.has(context.controller));
       (promise as unknown as Marked)[PROMISE_STATE] = 0;
       const young = this.youngPromises;
-      young.push(promise, context, capture ? captureCreationStack(hook) : undefined, this.now());
+      young.push(promise, context, capture ? captureCreationStack(hook) : undefined);
       if (young.length >= YOUNG_PROMISES_MAX * PROMISE_STRIDE) this.flushYoung();
     },
     promiseSettled: (promise) => {
@@ -155,6 +161,7 @@ export class ResourceRecorder {
     const young = this.youngPromises;
     if (young.length === 0) return;
     this.youngPromises = [];
+    const now = this.now();
     for (let i = 0; i < young.length; i += PROMISE_STRIDE) {
       const promise = young[i] as Marked;
       if (promise[PROMISE_STATE] !== 0) continue;
@@ -165,7 +172,7 @@ export class ResourceRecorder {
       }
       nextPromiseId += 1;
       promise[PROMISE_STATE] = nextPromiseId;
-      this.table.add(new TrackedResource(nextPromiseId, "PROMISE", young[i + 3] as number, context, promise, -1, young[i + 2] as CreationStack | undefined));
+      this.table.add(new TrackedResource(nextPromiseId, "PROMISE", now, context, promise, -1, young[i + 2] as CreationStack | undefined));
     }
   }
 
