@@ -29,7 +29,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { median } from "../server/anomaly/evaluation";
 import { analyzeSeries, SeriesMonitor } from "../server/anomaly/monitor";
-import { detectorDefaultsFor } from "../server/anomaly/watched-series";
+import { EVENT_LOOP_LAG_KEY, detectorDefaultsFor, explainableByOwnEventLoopLag } from "../server/anomaly/watched-series";
+import { explainWindows } from "../server/anomaly/explanations";
 import { recordedSeriesFetcher } from "../server/anomaly/recorded-series";
 import { freePort } from "../test/support/app-process";
 import { candidateQueries, type Fault, type FiredAlert, queryKey, type RawSeries, type Recording, readRecording, type ScoredWindow, seriesToReplay, writeRecording } from "./support/demo-recording";
@@ -102,9 +103,16 @@ interface Score {
   medianTtdS: number | null;
   perFault: Array<{ fault: Fault; ttdS: number | null; by: string | null; windows: number }>;
   falsePositives: ScoredWindow[];
+  /** Windows shown as explained by another window (not scored on their own). */
+  explained: ScoredWindow[];
 }
 
-function score(faults: readonly Fault[], windows: readonly ScoredWindow[]): Score {
+function score(faults: readonly Fault[], reported: readonly ScoredWindow[]): Score {
+  // A window the product shows as explained by another (one root cause, e.g. the process's
+  // event-loop lag) is part of that window's incident: it neither detects a fault nor
+  // counts as a false positive of its own; its cause's window is scored as any other.
+  const windows = reported.filter((w) => !w.explainedBy);
+  const explained = reported.filter((w) => w.explainedBy);
   const relevant = new Map(faults.map((f) => [f, relevantSeries(f)]));
   const perFault = faults.map((fault) => {
     const series = relevant.get(fault)!;
@@ -141,13 +149,14 @@ function score(faults: readonly Fault[], windows: readonly ScoredWindow[]): Scor
     medianTtdS: median(ttd),
     perFault,
     falsePositives,
+    explained,
   };
 }
 
 
 /** Replays the series to score through the live monitor (the backtest code path). */
 function replay(series: Recording["series"]): { windows: ScoredWindow[]; points: number } {
-  const windows: ScoredWindow[] = [];
+  let windows: ScoredWindow[] = [];
   let points = 0;
   for (const s of series) {
     const defaults = detectorDefaultsFor(s.query);
@@ -158,6 +167,13 @@ function replay(series: Recording["series"]): { windows: ScoredWindow[]; points:
       windows.push({ seriesKey: w.seriesKey, start: w.start, end: w.end, detectedAt: w.detectedAt + LIVE_EVALUATION_LAG_MS, peakScore: w.peakScore, direction: w.direction });
     }
   }
+  // What the live service marks after each pass (AnomalyService.explainWindows), on the same rule.
+  const explainable = new Set(series.filter((s) => explainableByOwnEventLoopLag(s.query)).map((s) => s.key));
+  windows = explainWindows(
+    windows.map((w) => ({ ...w, direction: w.direction === "below" ? ("below" as const) : ("above" as const) })),
+    EVENT_LOOP_LAG_KEY,
+    (key) => explainable.has(key),
+  );
   return { windows, points };
 }
 
@@ -310,6 +326,9 @@ function print(label: string, s: Score, faults: readonly Fault[], windows: numbe
   for (const w of s.falsePositives) {
     console.log(`false positive: ${w.seriesKey} ${Math.round((w.start - t0) / 1000)} s … ${w.end === null ? "open" : `${Math.round((w.end - t0) / 1000)} s`} peak ${w.peakScore.toFixed(2)} ${w.direction}`);
   }
+  for (const w of s.explained) {
+    console.log(`explained by ${w.explainedBy}: ${w.seriesKey} ${Math.round((w.start - t0) / 1000)} s … ${w.end === null ? "open" : `${Math.round((w.end - t0) / 1000)} s`} peak ${w.peakScore.toFixed(2)}`);
+  }
   console.log(`recall ${fmt(s.recall)}, precision ${fmt(s.precision)} (${windows} windows; any-series precision ${fmt(s.precisionAnySeries)}), median time to detect ${fmt(s.medianTtdS, 1)} s`);
   console.log(`${"group".padEnd(12)} faults  recall  precision  median ttd`);
   for (const [name, g] of Object.entries(s.groups)) {
@@ -378,6 +397,7 @@ async function main(): Promise<void> {
       faults: faults.length,
       windows,
       false_positives: main.falsePositives.length,
+      explained_windows: main.explained.length,
       time_to_detect_s: Object.fromEntries(main.perFault.map((o) => [`${o.fault.fault}@${o.fault.controller}`, o.ttdS])),
       realistic: roundGroup(main.groups.realistic),
       loud: roundGroup(main.groups.loud),

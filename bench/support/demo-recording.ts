@@ -29,6 +29,8 @@ export interface ScoredWindow {
   detectedAt: number;
   peakScore: number;
   direction: string;
+  /** The series whose window explains this one (one root cause), if the detector said so. */
+  explainedBy?: string | null;
 }
 
 /** A built-in or user alert rule that started firing. */

@@ -36,16 +36,20 @@ export function EventShading({ windows, annotations, range }: { windows: readonl
         return (
           <rect
             key={`anomaly-${w.start}`}
-            className="anomaly-window"
+            className={w.explainedBy ? "anomaly-window explained" : "anomaly-window"}
             x={at.x}
             y={plot.y}
             width={at.width}
             height={plot.height}
             fill="var(--anomaly)"
+            fillOpacity={w.explainedBy ? 0.4 : undefined}
             data-direction={w.direction}
             data-peak-score={w.peakScore}
             data-open={w.end === null ? "true" : "false"}
-          />
+            data-explained-by={w.explainedBy ?? undefined}
+          >
+            {w.explainedBy ? <title>{`explained by the window of ${w.explainedBy}`}</title> : null}
+          </rect>
         );
       })}
       {annotations.map((a) => {

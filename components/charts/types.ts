@@ -33,6 +33,8 @@ export interface AnomalyWindowView {
   /** Detector score in [0, 1] at the window's peak. */
   peakScore: number;
   direction: "above" | "below";
+  /** The series whose window explains this one (one root cause: shown, not an incident of its own). */
+  explainedBy?: string | null;
 }
 
 export type AlertAnnotationState = "firing" | "pending" | "resolved";

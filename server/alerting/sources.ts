@@ -163,13 +163,14 @@ export function recorderSources(range: RangeQueryFn): Pick<RuleDataSources, "que
   };
 }
 
-/** `openAnomalyWindows` read from the anomaly_windows table (works for past times too). */
+/** `openAnomalyWindows` read from the anomaly_windows table (works for past times too), leaving out windows explained by another. */
 export function anomalyWindowSource(prisma: PrismaClient): Pick<RuleDataSources, "openAnomalyWindows"> {
   return {
     async openAnomalyWindows(at: number): Promise<AnomalyWindowView[]> {
       const when = new Date(at);
       const rows = await prisma.anomalyWindow.findMany({
-        where: { startAt: { lte: when }, OR: [{ endAt: null }, { endAt: { gt: when } }] },
+        // A window explained by another (one root cause) alerts through its cause's window only.
+        where: { startAt: { lte: when }, OR: [{ endAt: null }, { endAt: { gt: when } }], explainedBy: null },
         orderBy: { startAt: "asc" },
         take: 10_000,
       });

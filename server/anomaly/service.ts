@@ -5,11 +5,14 @@ import type { Prisma } from "../store/generated/client";
 import { type PrismaClient, prismaClient } from "../store/prisma";
 import { type BandPoint, bandFor } from "./band";
 import type { DirectionFilter } from "./detector";
+import { explainingCause, type WindowSpan } from "./explanations";
 import { type MonitorState, monitorStateSchema, SeriesMonitor } from "./monitor";
 import { isSensitivity, type Sensitivity } from "./sensitivity";
 import {
   defaultWatchedSeries,
   detectorDefaultsFor,
+  EVENT_LOOP_LAG_KEY,
+  explainableByOwnEventLoopLag,
   type SeriesQuery,
   seriesQuerySchema,
   type WatchedController,
@@ -94,6 +97,8 @@ export interface AnomalyWindowView {
   detectedAt: number;
   peakScore: number;
   direction: "above" | "below";
+  /** The series whose window explains this one (one root cause: not an incident or alert of its own), or null. */
+  explainedBy: string | null;
 }
 
 export interface WatchedSeriesInput {
@@ -110,6 +115,8 @@ export interface EvaluationReport {
   points: number;
   windowChanges: number;
   failures: number;
+  /** Windows marked in this pass as explained by another series' window. */
+  explained: number;
 }
 
 export class WatchedSeriesNotFoundError extends Error {
@@ -280,7 +287,7 @@ export class AnomalyService implements BackgroundService {
       select: { key: true, title: true, controller: true, query: true, sensitivity: true, builtin: true, enabled: true, lastTs: true },
       orderBy: { key: "asc" },
     });
-    const report: EvaluationReport = { series: rows.length, points: 0, windowChanges: 0, failures: 0 };
+    const report: EvaluationReport = { series: rows.length, points: 0, windowChanges: 0, failures: 0, explained: 0 };
     const queue = [...rows];
     const worker = async () => {
       for (let row = queue.shift(); row; row = queue.shift()) {
@@ -297,7 +304,40 @@ export class AnomalyService implements BackgroundService {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, worker));
+    try {
+      report.explained = await this.markExplained(rows);
+    } catch (error) {
+      this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "could not mark explained anomaly windows");
+    }
     return report;
+  }
+
+  /**
+   * After a pass: marks the windows of Loopscope's own controllers' durations that began
+   * while the process's event-loop lag was anomalous as explained by it (explanations.ts),
+   * so the lag is shown as the one incident it is. Windows still open, or closed within the
+   * last hour, are looked at; a mark is never taken back.
+   */
+  private async markExplained(rows: readonly WatchedRow[]): Promise<number> {
+    const explainable = rows.filter((r) => {
+      const q = seriesQuerySchema.safeParse(r.query);
+      return q.success && explainableByOwnEventLoopLag(q.data);
+    });
+    if (explainable.length === 0) return 0;
+    const recent = [{ endAt: null }, { endAt: { gte: new Date(this.now() - 3_600_000) } }];
+    const causes = await this.db.anomalyWindow.findMany({ where: { seriesKey: EVENT_LOOP_LAG_KEY, OR: recent } });
+    if (causes.length === 0) return 0;
+    const candidates = await this.db.anomalyWindow.findMany({
+      where: { seriesKey: { in: explainable.map((r) => r.key) }, explainedBy: null, OR: recent },
+    });
+    const causeSpans = causes.map(spanOf);
+    let marked = 0;
+    for (const w of candidates) {
+      if (!explainingCause(spanOf(w), causeSpans)) continue;
+      await this.db.anomalyWindow.update({ where: { id: w.id }, data: { explainedBy: EVENT_LOOP_LAG_KEY } });
+      marked += 1;
+    }
+    return marked;
   }
 
   private async loadMonitor(row: WatchedRow, query: SeriesQuery): Promise<SeriesMonitor> {
@@ -511,6 +551,16 @@ export class AnomalyService implements BackgroundService {
   }
 }
 
+function spanOf(r: { seriesKey: string; startAt: Date; endAt: Date | null; detectedAt: Date | null; direction: string }): WindowSpan {
+  return {
+    seriesKey: r.seriesKey,
+    start: r.startAt.getTime(),
+    end: r.endAt?.getTime() ?? null,
+    detectedAt: r.detectedAt?.getTime() ?? r.startAt.getTime(),
+    direction: r.direction === "below" ? "below" : "above",
+  };
+}
+
 function windowView(r: {
   id: number;
   seriesKey: string;
@@ -522,6 +572,7 @@ function windowView(r: {
   detectedAt: Date | null;
   peakScore: number;
   direction: string;
+  explainedBy: string | null;
 }): AnomalyWindowView {
   return {
     id: r.id,
@@ -534,6 +585,7 @@ function windowView(r: {
     detectedAt: r.detectedAt?.getTime() ?? r.startAt.getTime(),
     peakScore: r.peakScore,
     direction: r.direction === "below" ? "below" : "above",
+    explainedBy: r.explainedBy,
   };
 }
 

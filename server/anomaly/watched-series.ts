@@ -142,6 +142,29 @@ function quote(value: string): string {
   return JSON.stringify(value);
 }
 
+/** The key of the built-in watched series of Loopscope's own event-loop lag. */
+export const EVENT_LOOP_LAG_KEY = "eventloop_lag_p99";
+
+/** Durations a controller's workqueue and reconciler measure in wall time (across awaits). */
+const WALL_TIME_DURATIONS = new Set([
+  "workqueue_work_duration_seconds_bucket",
+  "workqueue_queue_duration_seconds_bucket",
+  "controller_runtime_reconcile_time_seconds",
+  "workqueue_unfinished_work_seconds",
+  "workqueue_longest_running_processor_seconds",
+]);
+
+/**
+ * Whether a window of this series may be explained by Loopscope's own event-loop lag
+ * (explanations.ts): a duration of one of Loopscope's own controllers (read from its own
+ * job), which runs on that event loop. A series of the Prometheus data source or of
+ * another job (a scraped operator) never is, nor is anything but a duration.
+ */
+export function explainableByOwnEventLoopLag(query: SeriesQuery): boolean {
+  if (query.source === "prometheus" || !WALL_TIME_DURATIONS.has(query.metric)) return false;
+  return query.matchers.some((m) => m.name === "job" && m.op === "=" && m.value === SELF_JOB);
+}
+
 /** Resource types whose count is watched on its own (Node's getActiveResourcesInfo names). */
 export const WATCHED_RESOURCE_TYPES = ["Timeout", "TCPSocketWrap", "FSReqCallback", "Immediate", "PipeWrap"] as const;
 
@@ -273,7 +296,7 @@ export function defaultWatchedSeries(controllers: readonly (string | WatchedCont
   }
   out.push(
     spec("leak_suspects", "Leak suspects", null, { metric: "loopscope_leak_suspects", matchers: [], fn: "raw", agg: "sum" }),
-    spec("eventloop_lag_p99", "Event-loop lag p99 (s)", null, { metric: "nodejs_eventloop_lag_p99_seconds", matchers: [], fn: "raw", agg: "max" }),
+    spec(EVENT_LOOP_LAG_KEY, "Event-loop lag p99 (s)", null, { metric: "nodejs_eventloop_lag_p99_seconds", matchers: [], fn: "raw", agg: "max" }),
   );
   return out;
 }

@@ -51,10 +51,24 @@ export function controllerPanels(controller: string, target?: PanelTarget): Pane
   const quantiles = (metric: string): PanelQuery[] =>
     [0.5, 0.99].map((q) => ({ name: `p${q * 100}`, query: { metric, matchers: byName, fn: "histogram_quantile", quantile: q, aggregate: sum } }));
   const panels = allPanels(key, byName, byController, sum, max, quantiles);
-  if (!target) return panels;
+  if (!target) return panels.map((p) => (p.id === "adds" ? withResyncAdds(p, byController) : p));
   return panels
     .filter((p) => p.id !== "resources")
     .map((p) => ({ ...p, queries: p.queries.map((q) => ({ ...q, query: { ...q.query, source: target.source } })) }));
+}
+
+/**
+ * The adds chart of Loopscope's own controller: its watched series (band and windows) leaves
+ * out the adds a periodic resync asked for, while the chart plots every add; so the chart
+ * says so in its title and plots the resync adds beside them (the band follows all adds
+ * less those).
+ */
+function withResyncAdds(panel: PanelSpec, byController: Matcher[]): PanelSpec {
+  const resyncs: PanelQuery = {
+    name: "resync adds/s",
+    query: { metric: "loopscope_reconcile_reasons_total", matchers: [...byController, { name: "reason", op: "=", value: "resync" }], fn: "rate", aggregate: { op: "sum", by: [] } },
+  };
+  return { ...panel, title: "Adds per second (band and windows: resyncs left out)", queries: [...panel.queries, resyncs] };
 }
 
 function allPanels(

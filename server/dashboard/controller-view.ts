@@ -15,6 +15,8 @@ export interface PanelWindow {
   end: number | null;
   peakScore: number;
   direction: "above" | "below";
+  /** The series whose window explains this one (one root cause), or null. */
+  explainedBy: string | null;
 }
 
 /** One chart, ready to draw: series downsampled to the chart's width, its band and windows. */
@@ -181,7 +183,7 @@ async function panelData(sources: DashboardSources, spec: PanelSpec, input: Cont
     stacked: spec.stacked ?? false,
     series,
     band: packBand(band),
-    windows: windows.flat().map((w) => ({ id: w.id, seriesKey: w.seriesKey, start: w.start, end: w.end, peakScore: w.peakScore, direction: w.direction })),
+    windows: windows.flat().map((w) => ({ id: w.id, seriesKey: w.seriesKey, start: w.start, end: w.end, peakScore: w.peakScore, direction: w.direction, explainedBy: w.explainedBy })),
     error,
   };
 }

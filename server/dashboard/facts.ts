@@ -45,6 +45,7 @@ export async function readNowFacts(sources: DashboardSources, at = Date.now()): 
       start: w.start,
       direction: w.direction,
       peakScore: w.peakScore,
+      explainedBy: w.explainedBy ? { key: w.explainedBy, title: titles.get(w.explainedBy) ?? w.explainedBy } : null,
     })),
     suspects: (sources.leaks?.suspects() ?? []).map((s) => ({ id: s.id, type: s.type, since: s.growingSince ?? s.firstSeen, controllers: s.controllers })),
     problems,

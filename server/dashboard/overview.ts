@@ -94,7 +94,11 @@ async function byController(
   return out;
 }
 
-/** The "now" list: firing alerts and open windows (every one, process-wide too), newest first. */
+function explainsNote(explained: number): string {
+  return explained === 0 ? "" : ` (and ${explained} controller duration window${explained === 1 ? "" : "s"} it explains)`;
+}
+
+/** The "now" list: firing alerts and open windows (every one, process-wide too; explained ones under their cause), newest first. */
 export function nowItems(facts: NowFacts): NowItem[] {
   const items: NowItem[] = [
     ...facts.alerts.map((a) => ({
@@ -105,10 +109,11 @@ export function nowItems(facts: NowFacts): NowItem[] {
       since: a.since,
       href: alertHref(a.fingerprint),
     })),
-    ...facts.windows.map((w) => ({
+    // A window explained by another is that one's incident: listed once, under its cause.
+    ...facts.windows.filter((w) => !w.explainedBy).map((w) => ({
       kind: "anomaly" as const,
       id: String(w.id),
-      title: `${w.title} ${w.direction} expected`,
+      title: `${w.title} ${w.direction} expected${explainsNote(facts.windows.filter((o) => o.explainedBy?.key === w.seriesKey).length)}`,
       controller: w.controller,
       since: w.start,
       href: windowHref(w, facts.at),

@@ -41,6 +41,8 @@ export interface OpenWindowFact {
   start: number;
   direction: "above" | "below";
   peakScore: number;
+  /** The series whose window explains this one (one root cause), if any: its key and title. */
+  explainedBy?: { key: string; title: string } | null;
 }
 
 export interface LiveFact {
@@ -145,7 +147,7 @@ export function controllerVerdict(input: VerdictInput, now: number): ControllerV
     if (window.controller !== controller) continue;
     reasons.push({
       kind: "anomaly",
-      text: `anomaly: ${window.title} ${window.direction === "above" ? "above" : "below"} its expected range`,
+      text: `anomaly: ${window.title} ${window.direction === "above" ? "above" : "below"} its expected range${window.explainedBy ? ` (explained by ${window.explainedBy.title})` : ""}`,
       href: windowHref(window, now),
       since: window.start,
       critical: false,

@@ -61,18 +61,26 @@ describe("facts shared by the overview and the controller page", () => {
       anomaly: {
         openWindows: async () => [
           { id: 1, seriesKey: "eventloop_lag_p99", controller: null, start: NOW - 5_000, direction: "above", peakScore: 1 },
-          { id: 2, seriesKey: 'queue_depth{controller="pods"}', controller: "pods", start: NOW - 9_000, direction: "above", peakScore: 1 },
+          { id: 2, seriesKey: 'queue_depth{controller="pods"}', controller: "pods", start: NOW - 9_000, direction: "above", peakScore: 1, explainedBy: null },
+          { id: 3, seriesKey: 'reconcile_time_mean{controller="pods"}', controller: "pods", start: NOW - 8_000, direction: "above", peakScore: 1, explainedBy: "eventloop_lag_p99" },
         ],
         watched: async () => [{ key: "eventloop_lag_p99", title: "Event-loop lag p99 (s)" }],
       },
     } as never;
     const facts = await readNowFacts(sources, NOW);
     expect(verdictOf(facts, "pods")).toEqual(verdictOf(facts, "pods"));
-    expect(verdictOf(facts, "pods").reasons.map((r) => r.kind)).toEqual(["alert", "anomaly"]);
+    const reasons = verdictOf(facts, "pods").reasons;
+    expect(reasons.map((r) => r.kind)).toEqual(["alert", "anomaly", "anomaly"]);
+    // the window the process's lag explains is shown as such on the controller…
+    expect(reasons[2].text).toMatch(/Mean reconcile time|reconcile_time_mean/);
+    expect(reasons[2].text).toContain("(explained by Event-loop lag p99 (s))");
+    // …and is one incident with its cause in the now list, not one of its own
     const items = nowItems(facts);
     expect(items.map((i) => i.kind)).toEqual(["alert", "anomaly", "anomaly"]);
+    expect(items.map((i) => i.id)).not.toContain("3");
     const processWide = items.find((i) => i.controller === null);
     expect(processWide?.title).toContain("Event-loop lag p99");
+    expect(processWide?.title).toContain("and 1 controller duration window it explains");
     expect(processWide?.href).toMatch(/^\/explore\?.*series=eventloop_lag_p99/);
   });
 });

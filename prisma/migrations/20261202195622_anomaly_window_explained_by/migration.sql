@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "anomaly_windows" ADD COLUMN     "explained_by" TEXT;
