@@ -47,7 +47,7 @@ describe("dashboard on the demo cluster", () => {
 
   it("controller detail charts recorded series with values and units", async () => {
     await page.goto(`${app.url}/controllers/pods?range=15m`, { waitUntil: "networkidle" });
-    const adds = page.getByTestId("chart-adds-per-second");
+    const adds = page.locator("[data-testid^=chart-adds-per-second]");
     await adds.waitFor();
     await expect.poll(async () => adds.locator(".recharts-line-curve").count(), { timeout: 30_000 }).toBeGreaterThan(0);
     expect(await adds.textContent()).toMatch(/\/s/);
