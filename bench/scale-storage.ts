@@ -317,8 +317,8 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   const perSeries = WEEK_MS / SCRAPE_MS;
   const seriesCount = Math.max(LARGE_METRICS.length, Math.round(target / perSeries));
   const samples = seriesCount * perSeries;
-  // The week ends a day ago, so the ingest runs (within the last 24 h) land on top of it.
-  const end = sampleDay(now - DAY_MS) + 1;
+  // A week of whole days ending at the midnight a day or more ago, so the ingest runs (within the last 24 h) land after it.
+  const end = sampleDay(now - DAY_MS);
   const start = end - WEEK_MS;
   print(`== a ${fmt(samples / 1e6, 1)}-million-sample table: ${fmt(seriesCount, 0)} series × a week at 15 s (${new Date(start).toISOString().slice(0, 10)} to ${new Date(end - 1).toISOString().slice(0, 10)}), INSERT … SELECT generate_series per day partition`);
   const store = new SeriesStore(pool);
@@ -333,24 +333,23 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   const counterIds = descriptors.filter((d) => d.metric.endsWith("_total")).map((d) => ids.get(d.hash) as number);
   const gaugeIds = descriptors.filter((d) => !d.metric.endsWith("_total")).map((d) => ids.get(d.hash) as number);
   const days: number[] = [];
-  for (let day = sampleDay(start + 1); day < end; day += DAY_MS) days.push(day);
+  for (let day = start; day < end; day += DAY_MS) days.push(day);
   await ensureDayPartitions(pool, days);
   const prefillStarted = performance.now();
-  // Two connections, a day each at a time: counters rise by a per-series rate (with a reset a day), gauges wander.
+  // Two connections, a day each at a time: counters rise at a per-series rate, gauges wander.
   const queue = [...days];
   const fill = async () => {
     for (let day = queue.shift(); day !== undefined; day = queue.shift()) {
-      const from = Math.max(start, day) + SCRAPE_MS - ((Math.max(start, day) - start) % SCRAPE_MS || SCRAPE_MS);
-      const to = Math.min(end, day + DAY_MS + 1);
+      // The day partition holds ts in (day, day + 1 day]: every 15 s from day + 15 s to the next midnight.
       await pool.query(
         `INSERT INTO samples (series_id, ts, value)
          SELECT id, to_timestamp(t / 1000.0),
-           CASE WHEN kind = 'c' THEN ((t - $3::float8) / 15000) * (1 + id % 5) + floor(((t - $3::float8) / 15000) * 0.01 * (id % 3))
-                ELSE ((id * 7 + (t / 15000)::bigint) % 50)::float8 END
+           CASE WHEN kind = 'c' THEN ((t - $3::bigint) / 15000) * (1 + id % 5)::float8 + floor(((t - $3::bigint) / 15000) * 0.01 * (id % 3))
+                ELSE ((id * 7 + t / 15000) % 50)::float8 END
          FROM (SELECT unnest($4::int[]) AS id, 'c' AS kind UNION ALL SELECT unnest($5::int[]), 'g') s
-         CROSS JOIN generate_series($1::float8, $2::float8 - 1, ${SCRAPE_MS}) AS t
+         CROSS JOIN generate_series($1::bigint, $2::bigint, ${SCRAPE_MS}) AS t
          ORDER BY id, t`,
-        [from, to, day, counterIds, gaugeIds],
+        [day + SCRAPE_MS, day + DAY_MS, start, counterIds, gaugeIds],
       );
     }
   };
@@ -365,7 +364,7 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   await pool.query("ANALYZE samples");
   await pool.query("ANALYZE samples_1m");
   const rollupS = (performance.now() - rollupStarted) / 1_000;
-  const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM samples");
+  const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM samples WHERE series_id = ANY($1::int[])", [[...ids.values()]]);
   print(`  prefill ${fmt(Number(rows[0].n) / 1e6, 1)} M samples in ${fmt(prefillS, 1)} s; rollup kept (rebuilt per day) in ${fmt(rollupS, 1)} s`);
 
   print(`== ingest on top of it (${rounds} runs)`);
@@ -378,7 +377,7 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   const weekQueries: { name: string; p50Ms: number }[] = [];
   const allTimes: number[] = [];
   try {
-    const panels = controllerPanels("c7");
+    const panels = controllerPanels("c1");
     for (const panel of panels.filter((p) => ["queue-depth", "adds", "workers", "results", "retries"].includes(p.id))) {
       for (const q of panel.queries) {
         const input: RangeQuery = rangeQuerySchema.parse({ ...q.query, start, end, maxPoints: 1_000 });
@@ -404,7 +403,7 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
 
   // Retention: the oldest day past a retention that ends just after it.
   const oldest = (await dayPartitions(pool))[0];
-  const retention = new RetentionJob({ pool, retentionMs: now - (oldest + DAY_MS + 1) - 1, log: quiet });
+  const retention = new RetentionJob({ pool, retentionMs: now - (oldest + DAY_MS + 2), log: quiet });
   const retentionStarted = performance.now();
   const retentionRun = await retention.runOnce();
   const retentionDropDayMs = performance.now() - retentionStarted;
