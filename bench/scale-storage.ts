@@ -8,7 +8,8 @@
  *
  * bench/scale.ts imports `run()`; run directly, the figures are printed and the last
  * line is one JSON object. Uses DATABASE_URL's server if set, else an embedded Postgres
- * under .data/bench-scale-storage (port 54361), in a fresh database dropped at the end.
+ * under .data/bench-scale-storage-<port> (LOOPSCOPE_BENCH_PG_PORT, default 54361), in a fresh
+ * database dropped at the end. LOOPSCOPE_BENCH_SHARDS: remote-write shards pushing at once (16).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -278,7 +279,8 @@ export async function run(options: RunOptions = {}): Promise<StorageFigures> {
   const print = options.print ?? ((line: string) => console.log(line));
   const rounds = options.rounds ?? 3;
   const targetSamples = options.samples ?? Number(process.env.LOOPSCOPE_BENCH_SAMPLES ?? 100_000_000);
-  const db = await freshDatabase({ folder: "bench-scale-storage", port: 54361, prefix: "loopscope_bench_scale", log: quiet });
+  const port = Number(process.env.LOOPSCOPE_BENCH_PG_PORT ?? 54361);
+  const db = await freshDatabase({ folder: `bench-scale-storage-${port}`, port, prefix: "loopscope_bench_scale", log: quiet });
   const pool = createTimeseriesPool(db.url, { applicationName: "loopscope-bench-write", max: 4, log: quiet });
   try {
     const now = Date.now();
