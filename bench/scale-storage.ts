@@ -133,6 +133,8 @@ async function startReceiver(pool: pg.Pool): Promise<{ url: string; close: () =>
       await sendWebResponse(res, await handle(toWebRequest(req, base)));
     }),
   );
+  // Prometheus keeps its connections open between pushes; a COPY run between two pushes must not see them closed.
+  server.keepAliveTimeout = 300_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -179,8 +181,13 @@ async function push(url: string, agent: Agent, shards: readonly Uint8Array[][]):
   const started = performance.now();
   const shard = async (bodies: readonly Uint8Array[]) => {
     for (const body of bodies) {
-      for (;;) {
-        const response = await request(url, { method: "POST", body, headers: HEADERS, dispatcher: agent });
+      for (let attempt = 1; ; attempt += 1) {
+        // As Prometheus does, a push that failed on the network is sent again.
+        const response = await request(url, { method: "POST", body, headers: HEADERS, dispatcher: agent }).catch((error: unknown) => {
+          if (attempt >= 3) throw error;
+          return undefined;
+        });
+        if (!response) continue;
         const text = await response.body.text();
         if (response.statusCode === 204) break;
         if (response.statusCode !== 503 && response.statusCode !== 429) throw new Error(`remote write answered ${response.statusCode}: ${text}`);
