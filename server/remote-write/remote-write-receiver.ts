@@ -51,8 +51,13 @@ export interface RemoteWriteReceiverOptions {
 
 interface Pending {
   request: DecodedWriteRequest;
+  /** The request's series, described (or refused) on arrival, so that work overlaps the batch being written. */
+  described: (SeriesDescriptor | Rejection)[];
   resolve: (outcome: WriteOutcome) => void;
 }
+
+/** Stands for a series sent without samples (nothing to describe or store). */
+const EMPTY_SERIES: Rejection = { reason: "label_name_invalid", message: "a series without samples" };
 
 /** Caches bigger than this are cleared (and refilled from the database on demand). */
 const MAX_CACHED_SERIES = 1_000_000;
@@ -170,8 +175,11 @@ export class RemoteWriteReceiver implements BackgroundService {
         message: `The remote-write buffer is full (${this.pendingSamples} of ${this.capacity} samples waiting, LOOPSCOPE_REMOTE_WRITE_BUFFER_SAMPLES); retry later.`,
       });
     }
+    // Metadata first: a request's own MetricMetadata types its series.
+    this.families.learn(request.metadata);
+    const described = request.series.map((s) => (s.timestamps.length === 0 ? EMPTY_SERIES : this.describe(s.labels)));
     return new Promise<WriteOutcome>((resolve) => {
-      this.queue.push({ request, resolve });
+      this.queue.push({ request, described, resolve });
       this.pendingSamples += request.samples;
       this.metrics?.pending.set(this.pendingSamples);
       this.running ??= this.drain();
@@ -258,13 +266,12 @@ export class RemoteWriteReceiver implements BackgroundService {
     // Series of every request, refused ones counted.
     const entries: { k: number; descriptor: SeriesDescriptor; s: DecodedWriteRequest["series"][number] }[] = [];
     batch.forEach((p, k) => {
-      this.families.learn(p.request.metadata);
-      for (const s of p.request.series) {
-        if (s.timestamps.length === 0) continue;
-        const described = this.describe(s.labels);
+      p.request.series.forEach((s, j) => {
+        const described = p.described[j];
+        if (described === EMPTY_SERIES) return;
         if ("reason" in described) refuse(k, described, s.timestamps.length);
         else entries.push({ k, descriptor: described, s });
-      }
+      });
     });
     const ids = await this.series.resolve(entries.map((e) => e.descriptor));
     await this.lookUpLatest([...new Set(ids.values())].filter((id) => !this.latest.has(id)));

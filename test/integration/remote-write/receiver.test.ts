@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SAMPLE_LIMITS, type Rejection } from "../../../server/ingest/sample-limits";
 import { RemoteWriteReceiver } from "../../../server/remote-write/remote-write-receiver";
 import { decodeWriteRequest, encodeWriteRequest, type WriteRequestInput } from "../../../server/remote-write/write-request";
+import { rebuildRollup } from "../../../server/store/rollup";
 import { createTimeseriesPool } from "../../../server/store/timeseries-pool";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
 
@@ -125,5 +126,56 @@ describe("remote-write receiver", () => {
     expect(outcome).toMatchObject({ kind: "failed", retryAfterS: 1 });
     await down.stop();
     await broken.end();
+  });
+
+  it("folds a request's samples of one series and minute into one rollup row: the same row as sample by sample, and as a recompute", async () => {
+    const rw = receiver();
+    await rw.start();
+    // 1.5 s apart over about three minutes: up to 40 samples of a series per minute,
+    // a counter in 0.1 steps with a reset, and a NaN (not a staleness marker).
+    const start = Math.floor((T + 600_000) / 60_000) * 60_000 - 7_500;
+    const samples = Array.from({ length: 110 }, (_, i) => ({ ts: start + i * 1_500, value: i === 50 ? Number.NaN : i < 70 ? 0.1 * i : 0.1 * (i - 70) }));
+    // Then a resend of some (duplicates), older samples never stored (out of order) and a changed value (duplicate timestamp).
+    const resend = samples.slice(100, 105);
+    const older = [
+      { ts: start + 1_000, value: 9 },
+      { ts: start + 150_250, value: 9 },
+    ];
+    const changed = [{ ts: samples[107].ts, value: 42 }];
+    const folded = [
+      await rw.write(request({ series: [series("rw_fold", samples, { path: "batch" })] })),
+      await rw.write(request({ series: [series("rw_fold", [...resend, ...older, ...changed], { path: "batch" })] })),
+    ];
+    const bySample = [];
+    for (const x of [...samples, ...resend, ...older, ...changed]) bySample.push(await rw.write(request({ series: [series("rw_fold", [x], { path: "sample" })] })));
+    await rw.stop();
+
+    const total = (outcomes: typeof folded) => {
+      const sum = { stored: 0, duplicate: 0, outOfOrder: 0, duplicateTimestamp: 0 };
+      for (const o of outcomes) {
+        if (o.kind !== "stored") throw new Error(`not stored: ${o.kind}`);
+        for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += o.counts[key];
+      }
+      return sum;
+    };
+    expect(total(folded)).toEqual({ stored: 110, duplicate: 5, outOfOrder: 2, duplicateTimestamp: 1 });
+    expect(total(bySample)).toEqual(total(folded));
+
+    const rollup = async (path: string) =>
+      (
+        await pool.query(
+          `SELECT date_part('epoch', r.bucket) * 1000 AS bucket, r.n, date_part('epoch', r.first_ts) * 1000 AS first_ts, r.first_v,
+             date_part('epoch', r.last_ts) * 1000 AS last_ts, r.last_v, r.inc, r.min_v, r.max_v
+           FROM samples_1m r JOIN series x ON x.id = r.series_id WHERE x.metric = 'rw_fold' AND x.labels->>'path' = $1 ORDER BY r.bucket`,
+          [path],
+        )
+      ).rows;
+    const batched = await rollup("batch");
+    expect(batched.map((r) => r.n)).toEqual([6, 40, 40, 24]);
+    expect(batched.reduce((a, r) => a + r.n, 0)).toBe(110);
+    // toEqual compares numbers with Object.is: NaN equals NaN, -0 differs from 0.
+    expect(await rollup("sample")).toEqual(batched);
+    await rebuildRollup(pool, start - 60_000, start + 300_000);
+    expect(await rollup("batch")).toEqual(batched);
   });
 });
