@@ -436,35 +436,36 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
+/** The figures as one flat JSON object (the bench's last line, and bench:scale's storage keys). */
+export function flatStorageFigures(figures: StorageFigures): Record<string, unknown> {
+  const large = figures.large;
+  return {
+    remote_write_samples_per_s: Math.round(figures.ingest.remoteWriteSamplesPerS),
+    copy_samples_per_s: Math.round(figures.ingest.copySamplesPerS),
+    remote_write_ratio_vs_copy: round(figures.ingest.ratio, 3),
+    remote_write_ratios: figures.ingest.ratios.map((r) => round(r, 3)),
+    ...(large
+      ? {
+          large_samples: large.samples,
+          large_prefill_s: round(large.prefillS, 1),
+          large_rollup_s: round(large.rollupS, 1),
+          large_remote_write_samples_per_s: Math.round(large.ingest.remoteWriteSamplesPerS),
+          large_copy_samples_per_s: Math.round(large.ingest.copySamplesPerS),
+          large_remote_write_ratio_vs_copy: round(large.ingest.ratio, 3),
+          week_query_p50_ms: round(large.weekQueryP50Ms, 1),
+          week_query_slowest_p50_ms: round(Math.max(...large.weekQueries.map((q) => q.p50Ms)), 1),
+          retention_drop_day_ms: round(large.retentionDropDayMs, 1),
+        }
+      : {}),
+  };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
   run()
     .then((figures) => {
       console.log(`== done in ${fmt((performance.now() - started) / 1_000)} s; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-      const large = figures.large;
-      console.log(
-        JSON.stringify({
-          bench: "scale-storage",
-          remote_write_samples_per_s: Math.round(figures.ingest.remoteWriteSamplesPerS),
-          copy_samples_per_s: Math.round(figures.ingest.copySamplesPerS),
-          remote_write_ratio_vs_copy: round(figures.ingest.ratio, 3),
-          remote_write_ratios: figures.ingest.ratios.map((r) => round(r, 3)),
-          ...(large
-            ? {
-                large_samples: large.samples,
-                large_prefill_s: round(large.prefillS, 1),
-                large_rollup_s: round(large.rollupS, 1),
-                large_remote_write_samples_per_s: Math.round(large.ingest.remoteWriteSamplesPerS),
-                large_copy_samples_per_s: Math.round(large.ingest.copySamplesPerS),
-                large_remote_write_ratio_vs_copy: round(large.ingest.ratio, 3),
-                week_query_p50_ms: round(large.weekQueryP50Ms, 1),
-                week_query_slowest_p50_ms: round(Math.max(...large.weekQueries.map((q) => q.p50Ms)), 1),
-                retention_drop_day_ms: round(large.retentionDropDayMs, 1),
-              }
-            : {}),
-          machine: { cpus: os.availableParallelism(), load_average_1m: round(os.loadavg()[0], 2) },
-        }),
-      );
+      console.log(JSON.stringify({ bench: "scale-storage", ...flatStorageFigures(figures), machine: { cpus: os.availableParallelism(), load_average_1m: round(os.loadavg()[0], 2) } }));
     })
     .catch((error: unknown) => {
       console.error(error);
