@@ -68,31 +68,22 @@ SELECT r.series_id AS "seriesId", date_part('epoch', r.bucket) * 1000 AS bucket,
 FROM unnest($1::int[], $2::float8[]) AS k(series_id, s)
 JOIN samples_1m r ON r.series_id = k.series_id AND r.bucket = to_timestamp(k.s)`;
 
-/** Whole rollup rows computed by the writer (minute starts in epoch s, sample times in epoch ms). */
-const ROWS_SQL = `
+/** Writes whole rollup rows computed by the writer (minute starts in epoch s, sample times in epoch ms). */
+const WRITE_SQL = `
 INSERT INTO samples_1m (${COLUMNS})
 SELECT series_id, to_timestamp(s), n, to_timestamp(f / 1000), fv, to_timestamp(l / 1000), lv, inc, mn, mx
 FROM unnest($1::int[], $2::float8[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[])
-  AS r(series_id, s, n, f, fv, l, lv, inc, mn, mx)`;
-/** Rows that replace stored ones. */
-const WRITE_SQL = `${ROWS_SQL}
+  AS r(series_id, s, n, f, fv, l, lv, inc, mn, mx)
 ${UPSERT}`;
-/**
- * Rows of minutes that had no row when read under the series' locks: a plain insert, a
- * third cheaper than the upsert. Should anything else have made one meanwhile (a bulk
- * rebuild takes no lock), the unique violation fails the write, which the sample writer
- * then redoes as a whole (its staged path), reading that row this time.
- */
-const INSERT_SQL = ROWS_SQL;
 
 /** The (series, minute) keys of some groups, as query parameters. */
 function keysOf(groups: readonly MinuteGroup[]): { ids: number[]; seconds: number[] } {
   return { ids: groups.map((g) => g.seriesId), seconds: groups.map((g) => g.bucket / 1000) };
 }
 
-async function writeRows(db: pg.ClientBase, sql: string, rows: readonly RollupRow[]): Promise<void> {
+async function writeRows(db: pg.ClientBase, rows: readonly RollupRow[]): Promise<void> {
   const column = (pick: (r: RollupRow) => number) => float8ArrayLiteral(rows.map(pick));
-  await db.query(sql, [
+  await db.query(WRITE_SQL, [
     rows.map((r) => r.seriesId),
     rows.map((r) => r.bucket / 1000),
     rows.map((r) => r.n),
@@ -121,9 +112,8 @@ export interface RollupUpdate {
  * same series has committed before the stored rows are read, so nothing is missed.
  *
  * The normal case, samples newer than everything their minute's row covers, is
- * folded into the row in JS (appendToRollup: all of a batch's samples of one series and
- * minute at once) and written with one statement per batch (an insert for minutes new
- * to the rollup, an upsert for extended ones); no sample is read back. Only minutes with late samples (at or before the row's last sample,
+ * appended to the row in JS (appendToRollup) and written with one upsert; no sample
+ * is read back. Only minutes with late samples (at or before the row's last sample,
  * which also covers replays the insert skipped) or a timestamp repeated inside the
  * batch are recomputed from `samples`. Both give the same row, bit for bit. This
  * relies on every stored row summarising exactly the committed samples of its
@@ -140,22 +130,19 @@ export async function updateRollup(db: pg.ClientBase, rows: SampleColumns, group
     stored.set(row.seriesId, minutes);
     minutes.set(Math.round(row.bucket), { ...row, firstTs: Math.round(row.firstTs), lastTs: Math.round(row.lastTs) });
   }
-  const extended: RollupRow[] = [];
-  const fresh: RollupRow[] = [];
+  const appended: RollupRow[] = [];
   const late: MinuteGroup[] = [];
   for (const group of groups) {
-    const before = stored.get(group.seriesId)?.get(group.bucket);
-    const row = appendToRollup(before, group, rows);
-    if (!row) late.push(group);
-    else (before ? extended : fresh).push(row);
+    const row = appendToRollup(stored.get(group.seriesId)?.get(group.bucket), group, rows);
+    if (row) appended.push(row);
+    else late.push(group);
   }
-  if (fresh.length > 0) await writeRows(db, INSERT_SQL, fresh);
-  if (extended.length > 0) await writeRows(db, WRITE_SQL, extended);
+  if (appended.length > 0) await writeRows(db, appended);
   if (late.length > 0) {
     const lateKeys = keysOf(late);
     await db.query(RECOMPUTE_SQL, [lateKeys.ids, lateKeys.seconds]);
   }
-  return { appended: fresh.length + extended.length, recomputed: late.length };
+  return { appended: appended.length, recomputed: late.length };
 }
 
 /** Rebuilds the rollup for samples in [from, to) epoch ms (bulk loads, backfills). */
