@@ -1,8 +1,8 @@
 import { minMaxBucketsOf, type Sample } from "../query/buckets";
 import { lttb, minMaxDownsample, minMaxPoints, type Point } from "../query/downsample";
 import { maxWindowMs, QueryBudgetError } from "../query/query-cost";
-import { MAX_POINTS_LIMIT, planEval, planMinMax } from "../query/range-plan";
-import type { RangeQuery, RangeResult, ResultSeries } from "../query/range-query";
+import { MAX_POINTS_LIMIT, planMinMax } from "../query/range-plan";
+import { planQuery, type RangeQuery, type RangeResult, type ResultSeries } from "../query/range-query";
 import type { Labels } from "../query/selector";
 import { type PromLabels, type PromMatrix, parseSampleValue, type PrometheusApi } from "./api";
 import { envelopeExpressions, evaluatedExpression, rawSamplesExpression } from "./promql";
@@ -57,15 +57,7 @@ function finish(series: ResultSeries[], query: RangeQuery, extra: Omit<RangeResu
  */
 export async function runPrometheusRange(api: PrometheusApi, query: RangeQuery, options: PrometheusRangeOptions): Promise<RangeResult> {
   if (query.fn === "raw" && !query.aggregate && !query.instant) return rawRange(api, query, options);
-  const plan = planEval({
-    start: query.start,
-    end: query.end,
-    maxPoints: query.maxPoints,
-    stepMs: query.stepMs,
-    windowMs: query.windowMs,
-    minWindowMs: options.minWindowMs,
-    instant: query.fn === "raw",
-  });
+  const plan = planQuery(query, { minWindowMs: options.minWindowMs });
   // The exact window asked (the local engine may widen a window it cannot cut into buckets; a server needs no buckets).
   const windowMs = query.windowMs ?? plan.windowMs;
   const widest = maxWindowMs(plan.end - plan.start, plan.stepMs);

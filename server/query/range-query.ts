@@ -158,14 +158,9 @@ export async function runRangeQuery(source: SampleSource, query: RangeQuery, opt
   }
 }
 
-/** Checks a plan against the budget, then waits for admission. */
-type Admit = (series: number, plan: EvalPlan | MinMaxPlan) => Promise<void>;
-
-async function evaluateRangeQuery(source: SampleSource, query: RangeQuery, options: RangeQueryOptions, admit: Admit, ctx: QueryContext): Promise<RangeResult> {
-  const matched = await matchingSeries(source, query);
-  ctx.signal?.throwIfAborted();
-  if (query.fn === "raw" && !query.aggregate && !query.instant) return rawQuery(source, query, matched, admit, ctx);
-  const plan = planEval({
+/** The evaluation plan of a query's range, step and window (one for every engine that evaluates it). */
+export function planQuery(query: RangeQuery, options: { minWindowMs?: number; stridedWindows?: boolean }): EvalPlan {
+  return planEval({
     start: query.start,
     end: query.end,
     maxPoints: query.maxPoints,
@@ -175,6 +170,16 @@ async function evaluateRangeQuery(source: SampleSource, query: RangeQuery, optio
     instant: query.fn === "raw",
     stridedWindows: options.stridedWindows,
   });
+}
+
+/** Checks a plan against the budget, then waits for admission. */
+type Admit = (series: number, plan: EvalPlan | MinMaxPlan) => Promise<void>;
+
+async function evaluateRangeQuery(source: SampleSource, query: RangeQuery, options: RangeQueryOptions, admit: Admit, ctx: QueryContext): Promise<RangeResult> {
+  const matched = await matchingSeries(source, query);
+  ctx.signal?.throwIfAborted();
+  if (query.fn === "raw" && !query.aggregate && !query.instant) return rawQuery(source, query, matched, admit, ctx);
+  const plan = planQuery(query, options);
   if (query.windowMs !== undefined && query.windowMs > maxWindowMs(plan.end - plan.start, plan.stepMs)) {
     throw new QueryBudgetError(
       `windowMs ${query.windowMs} is too wide for this range and step (at most ${maxWindowMs(plan.end - plan.start, plan.stepMs)} ms: 100 × the range or step, and at least 7 days)`,
