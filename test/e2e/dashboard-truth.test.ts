@@ -168,14 +168,15 @@ describe("a dashboard that tells the truth during an incident (issue 16)", () =>
       expect(await page.getByTestId("controller-card-pods").getByTestId(id).locator("a").getAttribute("href")).toBeTruthy();
     }
 
-    // Hovering a sparkline shows the value and time under the pointer (hovered again if a
-    // refresh redrew the card under a still pointer).
+    // Hovering a sparkline shows the value and time under the pointer. The "now" list above the
+    // cards can push them below the fold, so the pointer goes through the locator (which scrolls
+    // the card into view) and is moved again if a refresh redrew the card under a still pointer.
     const spark = page.getByTestId("controller-card-pods").getByTestId("sparkline").first();
     const hoveredValue = async () => {
+      await spark.hover({ position: { x: 2, y: 2 }, timeout: 5_000 });
       const box = await spark.boundingBox();
       if (!box) throw new Error("no sparkline box");
-      await page.mouse.move(box.x + 2, box.y + 2);
-      await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 4 });
+      await spark.hover({ position: { x: box.width * 0.9, y: box.height / 2 }, timeout: 5_000 });
       return (await page.getByTestId("sparkline-value").textContent({ timeout: 2_000 }).catch(() => null)) ?? "";
     };
     await expect.poll(hoveredValue, { timeout: 30_000, interval: 500 }).toMatch(/\d.*·.*\d{2}:\d{2}/);
@@ -249,6 +250,7 @@ describe("a dashboard that tells the truth during an incident (issue 16)", () =>
     }
 
     const chart = page.locator("[data-testid^=chart-adds-per-second]").locator(".recharts-surface");
+    await chart.scrollIntoViewIfNeeded();
     const box = await chart.boundingBox();
     if (!box) throw new Error("no chart box");
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
@@ -269,7 +271,9 @@ describe("a dashboard that tells the truth during an incident (issue 16)", () =>
     const spanOf = (p: { from: string | null; to: string | null }) => Date.parse(p.to ?? "") - Date.parse(p.from ?? "");
     const pressedPreset = () => page.getByTestId("time-range-picker").locator("button[aria-pressed=true]").allTextContents();
     const drag = async (from: number, to: number) => {
-      const box = await page.locator("[data-testid^=chart-adds-per-second]").locator(".recharts-surface").boundingBox();
+      const surface = page.locator("[data-testid^=chart-adds-per-second]").locator(".recharts-surface");
+      await surface.scrollIntoViewIfNeeded();
+      const box = await surface.boundingBox();
       if (!box) throw new Error("no chart box");
       const before = page.url();
       await page.mouse.move(box.x + box.width * from, box.y + box.height / 2);
