@@ -92,11 +92,14 @@ export async function createCorpusEnv(): Promise<{ env: CorpusEnv; close(): Prom
     env,
     async close() {
       await cleanup.run();
+      // Stop accepting first, then end what is open: a leaked timer that still connects must
+      // not slip a connection in after the sockets were destroyed and hold close() open.
+      const closed = Promise.all([tcp, pipe, web].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       startupSocket.destroy();
       for (const response of hanging) response.destroy();
       for (const socket of held) socket.destroy();
       web.closeAllConnections();
-      await Promise.all([tcp, pipe, web].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      await closed;
       env.bus.removeAllListeners();
       env.parked.length = 0;
       fs.rmSync(tempDir, { recursive: true, force: true });

@@ -55,13 +55,22 @@ export class Cleanup {
   add(task: () => unknown): void {
     this.tasks.push(task);
   }
-  async run(): Promise<void> {
+  /**
+   * Runs every task (last added first) and waits for the asynchronous ones together, at most
+   * `boundMs`: a resource that never finishes closing (a worker still starting, a body on a
+   * connection that hangs) must not hang the harness.
+   */
+  async run(boundMs = 5_000): Promise<void> {
+    const pending: Promise<unknown>[] = [];
     while (this.tasks.length > 0) {
       try {
-        await this.tasks.pop()!();
+        pending.push(Promise.resolve(this.tasks.pop()!()).catch(() => undefined));
       } catch {
         // best effort: the resource may already be gone
       }
     }
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(pending), new Promise((resolve) => (bound = setTimeout(resolve, boundMs)))]);
+    clearTimeout(bound);
   }
 }

@@ -10,7 +10,7 @@ const repo = path.resolve(import.meta.dirname, "../../..");
 async function runCorpusInChild(options: CorpusRunOptions): Promise<CorpusResult> {
   const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--import", "tsx", "test/leak-corpus/cli.ts", JSON.stringify(options)], {
     cwd: repo,
-    timeout: 120_000,
+    timeout: 100_000,
     maxBuffer: 16 * 1_048_576,
   });
   return JSON.parse(stdout.trim().split("\n").pop()!) as CorpusResult;
@@ -46,5 +46,5 @@ describe("leak corpus", () => {
     expect(promiseScenarios.filter((o) => !o.detected).map((o) => o.name)).toEqual([]);
     expect(result.recall, mistakes(result).join("\n")).toBeGreaterThanOrEqual(0.95);
     expect(result.falsePositiveRate, mistakes(result).join("\n")).toBeLessThanOrEqual(0.02);
-  }, 90_000);
+  }, 120_000);
 });
