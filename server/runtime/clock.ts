@@ -47,12 +47,17 @@ class LongTimer {
     this.timeout = undefined;
   }
 
+  /**
+   * Node's timers run on the event loop's whole-millisecond clock, so one can fire up to
+   * a millisecond before its delay has passed by the monotonic clock: each part is rounded
+   * up, and a timer that wakes before its deadline re-arms for what is left.
+   */
   private arm(): void {
     const remaining = this.at - monotonic();
-    const chunk = Math.min(Math.max(0, remaining), this.maxChunkMs);
+    const chunk = Math.min(Math.ceil(Math.max(0, remaining)), this.maxChunkMs);
     this.timeout = setTimeout(() => {
       this.timeout = undefined;
-      if (chunk < remaining) this.arm();
+      if (this.at - monotonic() > 0) this.arm();
       else this.callback();
     }, chunk);
     this.timeout.unref();
