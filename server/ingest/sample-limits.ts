@@ -54,6 +54,17 @@ function excerpt(text: string): string {
   return text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}…` : JSON.stringify(text);
 }
 
+/**
+ * The timestamps (epoch ms) accepted at `now`, as an inclusive range: a sample inside it
+ * needs no further check; for one outside, timestampRejection says why it is refused.
+ */
+export function acceptedTimestamps(now: number, limits: SampleLimits): { from: number; to: number } {
+  return {
+    from: Math.max(MIN_STORABLE_MS, limits.maxAgeMs > 0 ? now - limits.maxAgeMs : MIN_STORABLE_MS),
+    to: Math.min(MAX_STORABLE_MS, limits.maxFutureMs > 0 ? now + limits.maxFutureMs : MAX_STORABLE_MS),
+  };
+}
+
 /** Why a sample timestamp (epoch ms) is refused at `now`, or undefined when it is accepted. */
 export function timestampRejection(ts: number, now: number, limits: SampleLimits): Rejection | undefined {
   const outside = (why: string): Rejection => ({ reason: "timestamp", message: `sample timestamp ${describeTs(ts)} is ${why}` });

@@ -49,7 +49,7 @@ export function timeseriesServices(
     },
   });
   // Remote write has connections of its own, so a burst of pushes never delays the recorder's writes.
-  const remoteWritePool = createTimeseriesPool(databaseUrl, { applicationName: "loopscope-remote-write", max: 2, log });
+  const remoteWritePool = createTimeseriesPool(databaseUrl, { applicationName: "loopscope-remote-write", max: 3, log });
   const remoteWrite = new RemoteWriteReceiver({
     pool: remoteWritePool,
     limits: sampleLimitsFromConfig(config),

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { Counter, Gauge, type Registry } from "prom-client";
-import { DEFAULT_SAMPLE_LIMITS, type Rejection, type RejectionReason, type SampleLimits, timestampRejection } from "../ingest/sample-limits";
+import { acceptedTimestamps, DEFAULT_SAMPLE_LIMITS, type Rejection, type RejectionReason, type SampleLimits, timestampRejection } from "../ingest/sample-limits";
 import type { BackgroundService } from "../lifecycle/service-set";
 import { log as rootLog, type Logger } from "../log";
 import { describeSeries, type SeriesDescriptor } from "../recorder/sample";
@@ -9,7 +9,7 @@ import { writeIsolatingPoison } from "../store/poison-isolation";
 import { SampleWriter } from "../store/sample-writer";
 import { SeriesStore } from "../store/series-store";
 import { FamilyTypes, REMOTE_WRITE_SOURCE, remoteSeries } from "./remote-series";
-import type { DecodedWriteRequest } from "./write-request";
+import type { DecodedWriteRequest, RemoteSeries } from "./write-request";
 
 /** What happened to the samples of one accepted request. */
 export interface WriteCounts {
@@ -53,11 +53,23 @@ interface Pending {
   request: DecodedWriteRequest;
   /** The request's series, described (or refused) on arrival, so that work overlaps the batch being written. */
   described: (SeriesDescriptor | Rejection)[];
+  /** Its series' identities (descriptor hashes), which batches in flight together must not share. */
+  hashes: string[];
   resolve: (outcome: WriteOutcome) => void;
 }
 
 /** Stands for a series sent without samples (nothing to describe or store). */
 const EMPTY_SERIES: Rejection = { reason: "label_name_invalid", message: "a series without samples" };
+
+/** Batches committed at once, each on its own connection. */
+const COMMITS_AT_ONCE = 2;
+
+/** The series of a request that will be written (refused ones have no identity). */
+function seriesHashes(described: readonly (SeriesDescriptor | Rejection)[]): string[] {
+  const hashes: string[] = [];
+  for (const d of described) if (!("reason" in d)) hashes.push(d.hash);
+  return hashes;
+}
 
 /** Caches bigger than this are cleared (and refilled from the database on demand). */
 const MAX_CACHED_SERIES = 1_000_000;
@@ -71,12 +83,16 @@ const LATEST_SQL = `
 SELECT k.id, (SELECT date_part('epoch', ts) * 1000 FROM samples WHERE series_id = k.id ORDER BY ts DESC LIMIT 1) AS t
 FROM unnest($1::int[]) AS k(id)`;
 
-/** For (series id, epoch ms) pairs at or before their series' latest: the value stored there, and whether a marker is. */
+/**
+ * For (series id, epoch ms) pairs at or before their series' latest: the value stored
+ * there, and whether a marker is. One key probe per pair (a lateral with LIMIT, so the
+ * planner cannot turn it into a hash join over every partition of `samples`).
+ */
 const STORED_AT_SQL = `
-SELECT k.i, s.value, (m.series_id IS NOT NULL) AS marker, (s.series_id IS NOT NULL) AS sample
+SELECT k.i, s.value, (m.found IS NOT NULL) AS marker, (s.found IS NOT NULL) AS sample
 FROM unnest($1::int[], $2::float8[], $3::int[]) AS k(id, t, i)
-LEFT JOIN samples s ON s.series_id = k.id AND s.ts = to_timestamp(k.t / 1000)
-LEFT JOIN stale_markers m ON m.series_id = k.id AND m.ts = to_timestamp(k.t / 1000)`;
+LEFT JOIN LATERAL (SELECT value, true AS found FROM samples WHERE series_id = k.id AND ts = to_timestamp(k.t / 1000) LIMIT 1) s ON true
+LEFT JOIN LATERAL (SELECT true AS found FROM stale_markers WHERE series_id = k.id AND ts = to_timestamp(k.t / 1000) LIMIT 1) m ON true`;
 
 interface ReceiverMetrics {
   samples: Counter<"result">;
@@ -110,7 +126,8 @@ function receiverMetrics(registry: Registry): ReceiverMetrics {
  * timestamp with another value as a duplicate timestamp; both are counted, the rest of
  * the request is stored. Staleness markers (Prometheus's stale NaN) go to
  * `stale_markers`. Requests waiting together are committed in one transaction (group
- * commit); when the accepted-but-uncommitted samples would pass the capacity, a request
+ * commit), two such batches at once on their own connections when their series are
+ * disjoint; when the accepted-but-uncommitted samples would pass the capacity, a request
  * is refused at once with a time to retry after, so memory stays bounded.
  */
 export class RemoteWriteReceiver implements BackgroundService {
@@ -130,7 +147,11 @@ export class RemoteWriteReceiver implements BackgroundService {
   private readonly latest = new Map<number, number>();
   private queue: Pending[] = [];
   private pendingSamples = 0;
-  private running?: Promise<void>;
+  private pumpScheduled = false;
+  /** Batches being committed. */
+  private readonly inFlight: Promise<void>[] = [];
+  /** Series (descriptor hashes) of the batches being committed. */
+  private readonly busySeries = new Set<string>();
   private stopped = false;
   private failures = 0;
   /** Committed samples per second, smoothed (for Retry-After). */
@@ -157,7 +178,7 @@ export class RemoteWriteReceiver implements BackgroundService {
     const waiting = this.queue;
     this.queue = [];
     for (const p of waiting) this.settle(p, { kind: "failed", retryAfterS: 1, message: "Loopscope is stopping; retry." });
-    await this.running;
+    await Promise.all(this.inFlight);
   }
 
   /** Samples accepted and not yet committed. */
@@ -177,12 +198,19 @@ export class RemoteWriteReceiver implements BackgroundService {
     }
     // Metadata first: a request's own MetricMetadata types its series.
     this.families.learn(request.metadata);
-    const described = request.series.map((s) => (s.timestamps.length === 0 ? EMPTY_SERIES : this.describe(s.labels)));
+    const described = request.series.map((s) => (s.count === 0 ? EMPTY_SERIES : this.describe(s)));
     return new Promise<WriteOutcome>((resolve) => {
-      this.queue.push({ request, described, resolve });
+      this.queue.push({ request, described, hashes: seriesHashes(described), resolve });
       this.pendingSamples += request.samples;
       this.metrics?.pending.set(this.pendingSamples);
-      this.running ??= this.drain();
+      // Requests that arrive together share a transaction: batches are cut once this turn's arrivals are queued.
+      if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
+        setImmediate(() => {
+          this.pumpScheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 
@@ -198,59 +226,81 @@ export class RemoteWriteReceiver implements BackgroundService {
     return Math.min(30, Math.max(1, Math.ceil(this.pendingSamples / rate)));
   }
 
-  /** Writes queued requests until none is left; `running` is cleared in the same turn as the last check. */
-  private async drain(): Promise<void> {
-    try {
-      await this.drainQueue();
-    } finally {
-      this.running = undefined;
-      if (this.queue.length > 0 && !this.stopped) this.running = this.drain();
+  /**
+   * Starts committing queued requests, up to COMMITS_AT_ONCE batches at a time (on their
+   * own connections, so one batch's decoding and classifying overlaps another's SQL).
+   * Batches in flight together never share a series: a request with a series of a batch
+   * being written waits (and so does every request behind it, keeping the arrival order),
+   * so each series' samples are still classified and written one batch after the other.
+   */
+  private pump(): void {
+    while (this.inFlight.length < COMMITS_AT_ONCE && this.queue.length > 0 && !this.stopped) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      const done = this.commitBatch(batch);
+      this.inFlight.push(done);
+      void done.finally(() => {
+        this.inFlight.splice(this.inFlight.indexOf(done), 1);
+        for (const p of batch) for (const hash of p.hashes) this.busySeries.delete(hash);
+        this.pump();
+      });
     }
   }
 
-  private async drainQueue(): Promise<void> {
-    // Let requests that arrive together share the first transaction.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0 && !this.stopped) {
-      let samples = 0;
-      let n = 0;
-      while (n < this.queue.length && (n === 0 || samples + this.queue[n].request.samples <= this.maxBatch)) {
-        samples += this.queue[n].request.samples;
-        n += 1;
-      }
-      const batch = this.queue.slice(0, n);
-      this.queue = this.queue.slice(n);
-      const started = performance.now();
-      try {
-        const outcomes = await this.commit(batch);
-        for (let i = 0; i < batch.length; i += 1) this.settle(batch[i], outcomes[i]);
-        this.failures = 0;
-        const seconds = Math.max(1e-3, (performance.now() - started) / 1000);
-        this.throughput = this.throughput === 0 ? samples / seconds : 0.8 * this.throughput + (0.2 * samples) / seconds;
-      } catch (error) {
-        this.failures += 1;
-        const message = error instanceof Error ? error.message : String(error);
-        this.log.warn({ err: message, requests: batch.length, samples }, "could not store remote-written samples; the senders will retry");
-        const retryAfterS = Math.min(30, 2 ** Math.min(this.failures - 1, 5));
-        for (const p of batch) this.settle(p, { kind: "failed", retryAfterS, message: "The database did not take the samples; retry." });
-      }
+  /**
+   * Takes requests off the queue's front for one batch: what is waiting shared out over
+   * the free commit slots, at most maxBatch samples, stopping at a request with a series
+   * in flight.
+   */
+  private takeBatch(): Pending[] {
+    let waiting = 0;
+    for (const p of this.queue) waiting += p.request.samples;
+    const limit = Math.min(this.maxBatch, Math.ceil(waiting / (COMMITS_AT_ONCE - this.inFlight.length)));
+    let samples = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || samples + this.queue[n].request.samples <= limit)) {
+      const p = this.queue[n];
+      if (this.inFlight.length > 0 && p.hashes.some((hash) => this.busySeries.has(hash))) break;
+      samples += p.request.samples;
+      n += 1;
+    }
+    const batch = this.queue.slice(0, n);
+    this.queue = this.queue.slice(n);
+    for (const p of batch) for (const hash of p.hashes) this.busySeries.add(hash);
+    return batch;
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    let samples = 0;
+    for (const p of batch) samples += p.request.samples;
+    const started = performance.now();
+    try {
+      const outcomes = await this.commit(batch);
+      for (let i = 0; i < batch.length; i += 1) this.settle(batch[i], outcomes[i]);
+      this.failures = 0;
+      const seconds = Math.max(1e-3, (performance.now() - started) / 1000);
+      this.throughput = this.throughput === 0 ? samples / seconds : 0.8 * this.throughput + (0.2 * samples) / seconds;
+    } catch (error) {
+      this.failures += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.warn({ err: message, requests: batch.length, samples }, "could not store remote-written samples; the senders will retry");
+      const retryAfterS = Math.min(30, 2 ** Math.min(this.failures - 1, 5));
+      for (const p of batch) this.settle(p, { kind: "failed", retryAfterS, message: "The database did not take the samples; retry." });
     }
   }
 
   /** The descriptor of a series as sent, or its refusal. */
-  private describe(pairs: readonly (readonly [string, string])[]): SeriesDescriptor | Rejection {
-    let key = "";
-    for (const [name, value] of pairs) key += `${name}\u0000${value}\u0001`;
-    const known = this.descriptors.get(key);
+  private describe(series: RemoteSeries): SeriesDescriptor | Rejection {
+    const known = this.descriptors.get(series.labelKey);
     if (known) return known;
-    const parsed = remoteSeries(pairs, this.limits);
+    const parsed = remoteSeries(series.labels, this.limits);
     if ("refused" in parsed) return parsed.refused;
     const descriptor = describeSeries(REMOTE_WRITE_SOURCE, { metric: parsed.metric, labels: parsed.labels, ...this.families.of(parsed.metric) });
     if (this.descriptors.size >= MAX_CACHED_SERIES) {
       this.descriptors.clear();
       this.series.clearCache();
     }
-    this.descriptors.set(key, descriptor);
+    this.descriptors.set(series.labelKey, descriptor);
     return descriptor;
   }
 
@@ -264,16 +314,16 @@ export class RemoteWriteReceiver implements BackgroundService {
       refusals.push({ rejection, count });
     };
     // Series of every request, refused ones counted.
-    const entries: { k: number; descriptor: SeriesDescriptor; s: DecodedWriteRequest["series"][number] }[] = [];
+    const descriptors: SeriesDescriptor[] = [];
     batch.forEach((p, k) => {
       p.request.series.forEach((s, j) => {
         const described = p.described[j];
         if (described === EMPTY_SERIES) return;
-        if ("reason" in described) refuse(k, described, s.timestamps.length);
-        else entries.push({ k, descriptor: described, s });
+        if ("reason" in described) refuse(k, described, s.count);
+        else descriptors.push(described);
       });
     });
-    const ids = await this.series.resolve(entries.map((e) => e.descriptor));
+    const ids = await this.series.resolve(descriptors);
     await this.lookUpLatest([...new Set(ids.values())].filter((id) => !this.latest.has(id)));
 
     // Classify every sample against its series' latest (committed, or earlier in this batch).
@@ -283,34 +333,41 @@ export class RemoteWriteReceiver implements BackgroundService {
     const markerOf: number[] = []; // request index of each marker row
     const rowOf: number[] = []; // request index of each sample row
     const older: { k: number; id: number; ts: number; value: number; stale: boolean }[] = [];
-    for (const { k, descriptor, s } of entries) {
-      const id = ids.get(descriptor.hash) as number;
-      let latest = last.get(id) ?? this.latest.get(id) ?? Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < s.timestamps.length; i += 1) {
-        const ts = Math.trunc(s.timestamps[i]);
-        const refused = timestampRejection(ts, now, this.limits);
-        if (refused) {
-          refuse(k, refused, 1);
-          continue;
+    const accepted = acceptedTimestamps(now, this.limits);
+    for (let k = 0; k < batch.length; k += 1) {
+      const { request, described } = batch[k];
+      const { timestamps, values, stale: staleAt } = request;
+      for (let j = 0; j < request.series.length; j += 1) {
+        const descriptor = described[j];
+        if ("reason" in descriptor) continue;
+        const s = request.series[j];
+        const id = ids.get(descriptor.hash) as number;
+        let latest = last.get(id) ?? this.latest.get(id) ?? Number.NEGATIVE_INFINITY;
+        for (let i = s.first; i < s.first + s.count; i += 1) {
+          const ts = Math.trunc(timestamps[i]);
+          if (!(ts >= accepted.from && ts <= accepted.to)) {
+            refuse(k, timestampRejection(ts, now, this.limits) ?? { reason: "timestamp", message: `sample timestamp ${ts} ms is not storable` }, 1);
+            continue;
+          }
+          const stale = staleAt?.has(i) ?? false;
+          if (ts <= latest) {
+            older.push({ k, id, ts, value: values[i], stale });
+            continue;
+          }
+          latest = ts;
+          if (stale) {
+            markers.ids.push(id);
+            markers.ts.push(ts);
+            markerOf.push(k);
+          } else {
+            rows.ids.push(id);
+            rows.ts.push(ts);
+            rows.values.push(values[i]);
+            rowOf.push(k);
+          }
         }
-        const stale = s.stale?.has(i) ?? false;
-        if (ts <= latest) {
-          older.push({ k, id, ts, value: s.values[i], stale });
-          continue;
-        }
-        latest = ts;
-        if (stale) {
-          markers.ids.push(id);
-          markers.ts.push(ts);
-          markerOf.push(k);
-        } else {
-          rows.ids.push(id);
-          rows.ts.push(ts);
-          rows.values.push(s.values[i]);
-          rowOf.push(k);
-        }
+        last.set(id, latest);
       }
-      last.set(id, latest);
     }
     await this.classifyOlder(older, counts, rows, markers, refusals);
 

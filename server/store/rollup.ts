@@ -60,13 +60,18 @@ const LOCK_SLOTS = 256;
 const LOCK_SQL = `SELECT count(pg_advisory_xact_lock(${LOCK_CLASS}, k)) AS n
 FROM (SELECT DISTINCT id % ${LOCK_SLOTS} AS k FROM unnest($1::int[]) AS id ORDER BY 1) s`;
 
-/** The stored rollup rows of the given (series, minute) keys ($1 int[] ids, $2 float8[] minute starts in epoch s); times in epoch ms. */
+/**
+ * The stored rollup rows of the given (series, minute) keys ($1 int[] ids, $2 float8[]
+ * minute starts in epoch s); times in epoch ms. One primary-key probe per key (the
+ * LIMIT keeps the lateral from being flattened into a hash join, which would read every
+ * row of every partition: the cost would grow with the table, not with the batch).
+ */
 const STORED_SQL = `
 SELECT r.series_id AS "seriesId", date_part('epoch', r.bucket) * 1000 AS bucket, r.n,
   date_part('epoch', r.first_ts) * 1000 AS "firstTs", r.first_v AS "firstV", date_part('epoch', r.last_ts) * 1000 AS "lastTs", r.last_v AS "lastV",
   r.inc, r.min_v AS "minV", r.max_v AS "maxV"
 FROM unnest($1::int[], $2::float8[]) AS k(series_id, s)
-JOIN samples_1m r ON r.series_id = k.series_id AND r.bucket = to_timestamp(k.s)`;
+CROSS JOIN LATERAL (SELECT * FROM samples_1m WHERE series_id = k.series_id AND bucket = to_timestamp(k.s) LIMIT 1) r`;
 
 /** Writes whole rollup rows computed by the writer (minute starts in epoch s, sample times in epoch ms). */
 const WRITE_SQL = `

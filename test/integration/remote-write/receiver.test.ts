@@ -118,6 +118,30 @@ describe("remote-write receiver", () => {
     await rw.stop();
   });
 
+  it("requests sent at once are written on two connections, but a series is never in two batches being written", async () => {
+    const rw = receiver();
+    await rw.start();
+    const push = (name: string, from: number) =>
+      request({ series: Array.from({ length: 50 }, (_, s) => series(name, Array.from({ length: 4 }, (_, i) => ({ ts: T + (from + i) * 1_000, value: from + i })), { s: String(s) })) });
+    // The same request twice at once (a resend racing the original): one stores, the other finds duplicates.
+    const [a, b] = await Promise.all([rw.write(push("rw_f", 0)), rw.write(push("rw_f", 0))]);
+    const counts = [a, b].map((o) => (o.kind === "stored" ? o.counts : undefined));
+    expect(counts.map((c) => c?.stored).sort()).toEqual([0, 200]);
+    expect(counts.map((c) => c?.duplicate).sort()).toEqual([0, 200]);
+    // Disjoint series and later samples of the same ones, all at once: everything stored, nothing out of order.
+    const outcomes = await Promise.all([rw.write(push("rw_g", 0)), rw.write(push("rw_f", 4)), rw.write(push("rw_h", 0)), rw.write(push("rw_f", 8))]);
+    expect(outcomes.map((o) => (o.kind === "stored" ? o.counts.stored : o.kind))).toEqual([200, 200, 200, 200]);
+    const { rows } = await pool.query<{ metric: string; n: number }>(
+      "SELECT x.metric, count(*)::int AS n FROM samples s JOIN series x ON x.id = s.series_id WHERE x.metric IN ('rw_f', 'rw_g', 'rw_h') GROUP BY 1 ORDER BY 1",
+    );
+    expect(rows).toEqual([
+      { metric: "rw_f", n: 600 },
+      { metric: "rw_g", n: 200 },
+      { metric: "rw_h", n: 200 },
+    ]);
+    await rw.stop();
+  });
+
   it("answers 'retry' (503 with Retry-After) while the database is unreachable", async () => {
     const broken = createTimeseriesPool(db.url.replace(/:\d+\//, ":1/"), { applicationName: "loopscope-test-remote-write-down", max: 1, connectionTimeoutMs: 500 });
     const down = new RemoteWriteReceiver({ pool: broken, metricsRegistry: new Registry(), log: pino({ level: "silent" }) });

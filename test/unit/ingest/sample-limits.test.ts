@@ -1,11 +1,28 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SAMPLE_LIMITS, seriesRejection, timestampRejection } from "../../../server/ingest/sample-limits";
+import { acceptedTimestamps, DEFAULT_SAMPLE_LIMITS, seriesRejection, timestampRejection } from "../../../server/ingest/sample-limits";
 import { writeIsolatingPoison } from "../../../server/store/poison-isolation";
 
 const NOW = Date.UTC(2026, 11, 2);
 
 describe("sample limits at the edge", () => {
+  it("the accepted range is exactly the timestamps timestampRejection accepts", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10 * 86_400_000 }),
+        fc.integer({ min: 0, max: 86_400_000 }),
+        fc.oneof(fc.integer({ min: -3e14, max: 3e14 }), fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 }).map((d) => NOW + d)),
+        (maxAgeMs, maxFutureMs, ts) => {
+          const limits = { ...DEFAULT_SAMPLE_LIMITS, maxAgeMs, maxFutureMs };
+          const { from, to } = acceptedTimestamps(NOW, limits);
+          expect(ts >= from && ts <= to).toBe(timestampRejection(ts, NOW, limits) === undefined);
+          expect(timestampRejection(from, NOW, limits)).toBeUndefined();
+          expect(timestampRejection(to, NOW, limits)).toBeUndefined();
+        },
+      ),
+    );
+  });
+
   it("accepts timestamps within the window of now and refuses the rest, whatever the limits", () => {
     expect(timestampRejection(NOW, NOW, DEFAULT_SAMPLE_LIMITS)).toBeUndefined();
     expect(timestampRejection(NOW - 3_600_000, NOW, DEFAULT_SAMPLE_LIMITS)).toBeUndefined();

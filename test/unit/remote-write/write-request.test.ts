@@ -3,7 +3,34 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SAMPLE_LIMITS } from "../../../server/ingest/sample-limits";
 import { FamilyTypes, remoteSeries } from "../../../server/remote-write/remote-series";
 import { compressWriteBody, decodeWriteBody, headerRefusal } from "../../../server/remote-write/write-body";
-import { decodeWriteRequest, encodeWriteRequest } from "../../../server/remote-write/write-request";
+import { type DecodedWriteRequest, decodeWriteRequest, encodeWriteRequest, MalformedWriteRequestError } from "../../../server/remote-write/write-request";
+
+/** A series' samples out of the request's columns. */
+function samplesOf(decoded: DecodedWriteRequest, j: number): { timestamps: number[]; values: number[] } {
+  const { first, count } = decoded.series[j];
+  return { timestamps: [...decoded.timestamps.subarray(first, first + count)], values: [...decoded.values.subarray(first, first + count)] };
+}
+
+/** Protobuf wire format by hand: a varint, a length-delimited field, a tag. */
+const varint = (n: bigint): number[] => {
+  const out: number[] = [];
+  let v = BigInt.asUintN(64, n);
+  do {
+    const low = Number(v & 0x7fn);
+    v >>= 7n;
+    out.push(v > 0n ? low | 0x80 : low);
+  } while (v > 0n);
+  return out;
+};
+const tag = (field: number, wireType: number) => varint(BigInt((field << 3) | wireType));
+const bytesField = (field: number, body: number[]) => [...tag(field, 2), ...varint(BigInt(body.length)), ...body];
+const text = (s: string) => [...Buffer.from(s, "utf8")];
+const label = (name: string, value: string) => bytesField(1, [...bytesField(1, text(name)), ...bytesField(2, text(value))]);
+const sample = (value: number, ts: bigint) => {
+  const double = Buffer.alloc(8);
+  double.writeDoubleLE(value);
+  return bytesField(2, [...tag(1, 1), ...double, ...tag(2, 0), ...varint(ts)]);
+};
 
 const V1 = { contentType: "application/x-protobuf", contentEncoding: "snappy", version: "0.1.0" };
 
@@ -26,13 +53,44 @@ describe("remote-write WriteRequest", () => {
     const decoded = decodeWriteRequest(bytes);
     expect(decoded.samples).toBe(6);
     expect(decoded.series[0].labels).toEqual([["__name__", "up"], ["instance", "h:1"], ["job", "a"]]);
-    expect(decoded.series[0].timestamps).toEqual([1_800_000_000_123, 1_800_000_015_123]);
-    const second = decoded.series[1];
+    expect([...samplesOf(decoded, 0).timestamps]).toEqual([1_800_000_000_123, 1_800_000_015_123]);
+    const second = samplesOf(decoded, 1);
+    expect(second.timestamps).toEqual([1, 2, 3, 4]);
     expect(Number.isNaN(second.values[0])).toBe(true);
     // The exporter's own NaN is a value; only the exact stale-NaN bits are a marker.
-    expect([...(second.stale ?? [])]).toEqual([1]);
+    expect([...(decoded.stale ?? [])]).toEqual([3]);
     expect(second.values[2]).toBe(Number.POSITIVE_INFINITY);
     expect(Object.is(second.values[3], -0)).toBe(true);
+  });
+
+  it("reads the wire format as Prometheus writes it: unknown fields skipped, negative and large int64 timestamps, metadata", () => {
+    const exemplar = bytesField(3, [...label("trace_id", "abc"), ...tag(2, 1), 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]);
+    const histogram = bytesField(4, [...tag(1, 0), ...varint(3n), ...tag(9, 5), 1, 2, 3, 4]);
+    const series = bytesField(1, [...label("__name__", "m"), ...label("pod", "é"), ...sample(1.5, -1000n), ...exemplar, ...histogram, ...sample(2, 2n ** 52n)]);
+    const metadata = bytesField(3, [...tag(1, 0), ...varint(1n), ...bytesField(2, text("m")), ...bytesField(4, text("help me")), ...bytesField(5, text("seconds"))]);
+    const unknownTop = [...tag(7, 0), ...varint(5n)];
+    const decoded = decodeWriteRequest(new Uint8Array([...unknownTop, ...series, ...metadata]));
+    expect(decoded.samples).toBe(2);
+    expect(decoded.series[0].labels).toEqual([["__name__", "m"], ["pod", "é"]]);
+    expect(samplesOf(decoded, 0)).toEqual({ timestamps: [-1000, 2 ** 52], values: [1.5, 2] });
+    expect(decoded.metadata).toEqual([{ family: "m", type: "counter", help: "help me" }]);
+    // The same labels give the same key whatever the samples; other labels another one.
+    const again = decodeWriteRequest(new Uint8Array(bytesField(1, [...label("__name__", "m"), ...label("pod", "é"), ...sample(7, 9n)])));
+    expect(again.series[0].labelKey).toBe(decoded.series[0].labelKey);
+    const other = decodeWriteRequest(new Uint8Array(bytesField(1, [...label("__name__", "m"), ...label("pod", "e"), ...sample(7, 9n)])));
+    expect(other.series[0].labelKey).not.toBe(decoded.series[0].labelKey);
+    // A series without samples is kept (with none), an empty request is empty.
+    expect(decodeWriteRequest(new Uint8Array(bytesField(1, label("__name__", "m")))).series[0]).toMatchObject({ count: 0 });
+    expect(decodeWriteRequest(new Uint8Array())).toMatchObject({ series: [], samples: 0 });
+  });
+
+  it("refuses truncated messages, lengths past their message and strings that are not UTF-8", () => {
+    const good = bytesField(1, [...label("__name__", "m"), ...sample(1, 5n)]);
+    expect(() => decodeWriteRequest(new Uint8Array(good.slice(0, -3)))).toThrow(MalformedWriteRequestError);
+    expect(() => decodeWriteRequest(new Uint8Array([...good, 0x0a, 0x05, 0x01]))).toThrow(MalformedWriteRequestError);
+    expect(() => decodeWriteRequest(new Uint8Array(bytesField(1, bytesField(1, bytesField(2, [0xff, 0xfe])))))).toThrow(/UTF-8/);
+    expect(() => decodeWriteRequest(new Uint8Array([...tag(1, 6), 0]))).toThrow(/wire type/);
+    expect(decodeWriteBody(compressWriteBody(new Uint8Array(bytesField(1, bytesField(1, bytesField(1, [0xc3, 0x28]))))))).toMatchObject({ refusal: { status: 400 } });
   });
 
   it("refuses bodies that are not snappy or not a WriteRequest, and other encodings and versions", () => {
