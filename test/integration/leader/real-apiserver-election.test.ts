@@ -85,7 +85,8 @@ describe("Lease election between two Loopscope processes on a real kube-apiserve
     const survivor = apps.get(survivorId) as AppProcess;
     const before = await leaseSpec();
     // The leader's controllers have recorded their workers, labelled with its replica.
-    await poll("the leader's controller_runtime_active_workers is recorded", async () => (await workersByReplica(Date.now())).has(leader));
+    // A generous wait: on a loaded machine the leader's first flush can take a while after it won.
+    await poll("the leader's controller_runtime_active_workers is recorded", async () => (await workersByReplica(Date.now())).has(leader), 45_000);
     await (apps.get(leader) as AppProcess).stop("SIGKILL");
     const lastRenew = millis((await leaseSpec()).renewTime);
     await poll("the survivor leads", async () => (await holder()) === survivorId && (await masterStatus(survivor)) === 1, LEASE_MS + 20_000);
