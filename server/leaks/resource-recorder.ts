@@ -33,8 +33,8 @@ const PROMISE_RATE_FACTOR = 0.1;
 /** At the cap, a sweep for dead entries is tried at most this often before dropping. */
 const RESCUE_SWEEP_EVERY_MS = 100;
 /**
- * Most sampled stack captures per second (reconciles whose resources get stacks, and
- * unattributed timers). One V8 capture in warm, optimized code costs tens of µs, so at
+ * Most sampled stack captures per second (reconciles whose resources get stacks,
+ * unattributed timers, and promises in deep mode). One V8 capture in warm, optimized code costs tens of µs, so at
  * thousands of reconciles a second a 10 % sample alone would cost several per cent of
  * the process; past this budget the sample thins out (a leak still gets stacks from the
  * budget's share, or every stack once its controller is hot). Full capture and hot
@@ -134,7 +134,10 @@ export class ResourceRecorder {
       const context = reconcileContext.getStore();
       if (context === undefined) return;
       const rate = this.captureRate;
-      const capture = rate >= 1 || Math.random() < rate * PROMISE_RATE_FACTOR || (this.hotControllers.size > 0 && this.hotControllers.has(context.controller));
+      const capture =
+        rate >= 1 ||
+        (Math.random() < rate * PROMISE_RATE_FACTOR && this.withinCaptureBudget()) ||
+        (this.hotControllers.size > 0 && this.hotControllers.has(context.controller));
       (promise as unknown as Marked)[PROMISE_STATE] = 0;
       const young = this.youngPromises;
       young.push(promise, context, capture ? captureCreationStack(hook) : undefined);
