@@ -6,6 +6,8 @@
  *
  *   node --import tsx bench/leaks.ts            (everything, ~3 min on 2 cores)
  *   node --import tsx bench/leaks.ts --quick    (shorter rounds and corpus)
+ *   node --import tsx bench/leaks.ts --agent-only [--runs N]
+ *                                              (only the agent in a separate process, N paired runs, default 6)
  *
  * The last line is one JSON object with the figures.
  */
@@ -23,6 +25,8 @@ const { runCorpus } = await import("../test/leak-corpus/run-corpus");
 
 type Tracker = InstanceType<typeof LeakTracker>;
 const quick = process.argv.includes("--quick");
+const agentOnly = process.argv.includes("--agent-only");
+const runsArg = process.argv.indexOf("--runs");
 const thisFile = fileURLToPath(import.meta.url);
 
 // ── memory probe (runs in a child process with --expose-gc) ───────────────────
@@ -241,14 +245,16 @@ function memoryProbe(args: string[]): { bytes: number; tracked: number; dropped:
 // ── main ──────────────────────────────────────────────────────────────────────
 
 const started = performance.now();
+const round3 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
 const api = await startApiServer();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
 const pairs = quick ? 4 : 16;
-const reconcile = await measure("Runtime-like reconcile throughput (4 workers, 3 awaits + deadline timer + loopback HTTP GET)", pairs, 300, (ms) =>
+const skipped = async () => new Map<Condition, { perSecond: number; ratio: number; cpuRatio: number }>();
+const reconcile = agentOnly ? await skipped() : await measure("Runtime-like reconcile throughput (4 workers, 3 awaits + deadline timer + loopback HTTP GET)", pairs, 300, (ms) =>
   reconcileThroughput(ms, agent, api.port),
 );
-const micro = await measure("Promise-heavy microbenchmark (sequential await noop() in a reconcile context)", pairs, quick ? 150 : 200, promiseThroughput, [
+const micro = agentOnly ? await skipped() : await measure("Promise-heavy microbenchmark (sequential await noop() in a reconcile context)", pairs, quick ? 150 : 200, promiseThroughput, [
   "off",
   "default",
   "deep",
@@ -286,7 +292,8 @@ function agentProcessRatio(promises: boolean, runs: number): { ratio: number; cp
   }
   return { ratio: median(ratios), cpuRatio: median(cpuRatios), off, on };
 }
-const agentRuns = quick ? 2 : 6;
+const agentRuns = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 2 : 6;
+if (!(Number.isInteger(agentRuns) && agentRuns > 0)) throw new Error("--runs needs a positive whole number");
 const agentDefault = agentProcessRatio(false, agentRuns);
 const agentDeep = agentProcessRatio(true, agentRuns);
 const agentRatio = agentDefault.ratio;
@@ -295,6 +302,17 @@ console.log(`  ${"".padEnd(24)} ${"without agent".padStart(14)} ${"with agent".p
 console.log(`  ${"default".padEnd(24)} ${agentDefault.off.toFixed(0).padStart(12)}/s ${agentDefault.on.toFixed(0).padStart(10)}/s   ${agentDefault.ratio.toFixed(3)} (≥ 0.95)   ${agentDefault.cpuRatio.toFixed(3)}`);
 console.log(`  ${"promise tracking on".padEnd(24)} ${agentDeep.off.toFixed(0).padStart(12)}/s ${agentDeep.on.toFixed(0).padStart(10)}/s   ${agentDeep.ratio.toFixed(3)} (≥ 0.75)   ${agentDeep.cpuRatio.toFixed(3)}`);
 api.child.kill();
+if (agentOnly) {
+  console.log(
+    JSON.stringify({
+      overhead_ratio_agent_process: round3(agentRatio),
+      overhead_ratio_agent_process_deep: round3(agentDeep.ratio),
+      cpu_ratio_agent_process: round3(agentDefault.cpuRatio),
+      cpu_ratio_agent_process_deep: round3(agentDeep.cpuRatio),
+    }),
+  );
+  process.exit(0);
+}
 
 // ── the agent's time to suspect, with its default settings ────────────────────
 
@@ -385,7 +403,6 @@ console.log(
 console.log(`  tracker at the end: ${corpus.status?.tracked} tracked, ${corpus.status?.dropped} dropped, ${corpus.status?.groups} groups`);
 console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
-const round3 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
 if (!quick) {
   // The figures the Leaks page shows beside the promise-tracking switch.
   const cost = {

@@ -32,6 +32,15 @@ const CAPTURE_STACKS = Symbol("loopscope.captureStacks");
 const PROMISE_RATE_FACTOR = 0.1;
 /** At the cap, a sweep for dead entries is tried at most this often before dropping. */
 const RESCUE_SWEEP_EVERY_MS = 100;
+/**
+ * Most sampled stack captures per second (reconciles whose resources get stacks,
+ * unattributed timers, and promises in deep mode). One V8 capture in warm, optimized code costs tens of µs, so at
+ * thousands of reconciles a second a 10 % sample alone would cost several per cent of
+ * the process; past this budget the sample thins out (a leak still gets stacks from the
+ * budget's share, or every stack once its controller is hot). Full capture and hot
+ * controllers are not limited.
+ */
+export const MAX_SAMPLED_CAPTURES_PER_SECOND = 100;
 /** Timers waiting in the young list before it is flushed into the table regardless of the sweep. */
 const YOUNG_TIMERS_MAX = 1_024;
 /** Values per young timer in the flat list: handle, context, stack, createdAt, type. */
@@ -59,6 +68,9 @@ export class ResourceRecorder {
   /** Pending promises the collector freed leave the table as soon as it says so. */
   private readonly collectedPromises = new FinalizationRegistry<number>((id) => this.table.delete(id));
   private lastRescueSweep = Number.NEGATIVE_INFINITY;
+  /** The capture budget's current one-second window (performance.now(), real time whatever the tracker's clock) and what it spent. */
+  private budgetWindowStart = Number.NEGATIVE_INFINITY;
+  private budgetSpent = 0;
   /**
    * Timers created since the last flush, flat (see YOUNG_STRIDE). Nearly every timer a
    * unit of work creates is cleared or fires within milliseconds (deadlines, retries), so
@@ -122,7 +134,10 @@ export class ResourceRecorder {
       const context = reconcileContext.getStore();
       if (context === undefined) return;
       const rate = this.captureRate;
-      const capture = rate >= 1 || Math.random() < rate * PROMISE_RATE_FACTOR || (this.hotControllers.size > 0 && this.hotControllers.has(context.controller));
+      const capture =
+        rate >= 1 ||
+        (Math.random() < rate * PROMISE_RATE_FACTOR && this.withinCaptureBudget()) ||
+        (this.hotControllers.size > 0 && this.hotControllers.has(context.controller));
       (promise as unknown as Marked)[PROMISE_STATE] = 0;
       const young = this.youngPromises;
       young.push(promise, context, capture ? captureCreationStack(hook) : undefined);
@@ -217,7 +232,7 @@ export class ResourceRecorder {
     const marked = context as ReconcileContext & Marked;
     let decision = marked[CAPTURE_STACKS];
     if (typeof decision !== "boolean") {
-      decision = this.hotControllers.has(context.controller) || (this.captureRate > 0 && Math.random() < this.captureRate);
+      decision = this.hotControllers.has(context.controller) || (this.captureRate > 0 && Math.random() < this.captureRate && this.withinCaptureBudget());
       marked[CAPTURE_STACKS] = decision;
     }
     return decision as boolean;
@@ -226,7 +241,18 @@ export class ResourceRecorder {
   /** Timers outside reconciles are too many to track all; rarer handles are always tracked (within the cap). */
   private sampleUnattributed(type: TrackedType): boolean {
     if (type !== "Timeout" && type !== "Immediate") return true;
-    return this.captureRate >= 1 || Math.random() < this.captureRate;
+    return this.captureRate >= 1 || (Math.random() < this.captureRate && this.withinCaptureBudget());
+  }
+
+  /** Spends one sampled capture of this second's budget; false once it is spent. */
+  private withinCaptureBudget(): boolean {
+    const now = performance.now();
+    if (now - this.budgetWindowStart >= 1_000) {
+      this.budgetWindowStart = now;
+      this.budgetSpent = 0;
+    }
+    this.budgetSpent += 1;
+    return this.budgetSpent <= MAX_SAMPLED_CAPTURES_PER_SECOND;
   }
 
   private ensureRoom(context: ReconcileContext | undefined): boolean {

@@ -1,4 +1,6 @@
 import { EventEmitter, getEventListeners } from "node:events";
+import { OutgoingMessage } from "node:http";
+import { Stream } from "node:stream";
 import { reconcileContext } from "../../runtime/context";
 import type { PatchSet } from "./patch-set";
 import { noteListenerSite } from "./released";
@@ -16,6 +18,12 @@ type AddListener = (this: object, event: string | symbol, listener: unknown, ...
  * never tracked: Node's stream internals add them to pooled and finished streams all
  * the time, and the stream itself is what leaks. A tracked listener is released once
  * the emitter no longer holds it (see `listenerLiveness`), or the emitter is collected.
+ *
+ * Streams and sockets take most `on` calls of a process (Node's http code adds about 20
+ * per request), so they skip the wrapper altogether: `Stream.prototype` (under every
+ * Readable, Writable, Duplex and socket) gets the original functions as its own, and only
+ * `OutgoingMessage.prototype` (client requests and server responses: Stream subclasses
+ * without stream state, tracked as before) gets the wrappers back.
  */
 export function interceptListeners(patches: PatchSet, sink: ResourceSink): void {
   /** Emitters that refuse a new property (frozen, sealed) remember their first use here instead. */
@@ -40,12 +48,26 @@ export function interceptListeners(patches: PatchSet, sink: ResourceSink): void 
     };
     return wrapper;
   };
-  const prototype = EventEmitter.prototype as unknown as Record<"on" | "addListener" | "prependListener", AddListener>;
-  const sameOn = prototype.on === prototype.addListener;
-  const addListener = wrap(prototype.addListener);
-  patches.replace(prototype, "addListener", addListener);
-  patches.replace(prototype, "on", sameOn ? addListener : wrap(prototype.on));
-  patches.replace(prototype, "prependListener", wrap(prototype.prependListener));
+  type Adders = Record<"on" | "addListener" | "prependListener", AddListener>;
+  const prototype = EventEmitter.prototype as unknown as Adders;
+  const originals: Adders = { on: prototype.on, addListener: prototype.addListener, prependListener: prototype.prependListener };
+  const addListener = wrap(originals.addListener);
+  const wrappers: Adders = {
+    addListener,
+    on: originals.on === originals.addListener ? addListener : wrap(originals.on),
+    prependListener: wrap(originals.prependListener),
+  };
+  const streamPrototype = Stream.prototype as unknown as Adders;
+  const outgoingPrototype = OutgoingMessage.prototype as unknown as Adders;
+  const streamsInherit = Object.getPrototypeOf(streamPrototype) === prototype;
+  const outgoingIsStream = Object.getPrototypeOf(outgoingPrototype) === streamPrototype;
+  for (const name of ["addListener", "on", "prependListener"] as const) {
+    patches.replace(prototype, name, wrappers[name]);
+    if (streamsInherit && streamPrototype[name] === wrappers[name]) {
+      patches.shadow(streamPrototype, name, originals[name]);
+      if (outgoingIsStream && !Object.hasOwn(outgoingPrototype, name)) patches.shadow(outgoingPrototype, name, wrappers[name]);
+    }
+  }
 
   const signalPrototype = AbortSignal.prototype as unknown as { addEventListener: AddListener };
   patches.replace(signalPrototype, "addEventListener", wrap(signalPrototype.addEventListener));

@@ -25,6 +25,21 @@ export class PatchSet {
     });
   }
 
+  /**
+   * Gives `owner` its own `key` (shadowing an inherited one) until restored, when the own
+   * property is deleted again (if it still holds `value`) and the inherited one shows through.
+   */
+  shadow<T extends object, K extends keyof T>(owner: T, key: K, value: T[K]): void {
+    if (Object.hasOwn(owner, key)) {
+      this.replace(owner, key, value);
+      return;
+    }
+    Object.defineProperty(owner, key, { value, writable: true, configurable: true, enumerable: false });
+    this.restores.push(() => {
+      if (Object.hasOwn(owner, key) && owner[key] === value) delete owner[key];
+    });
+  }
+
   restoreAll(): void {
     this.active = false;
     while (this.restores.length > 0) this.restores.pop()!();

@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
+import { EventEmitter } from "node:events";
+import { OutgoingMessage } from "node:http";
 import net from "node:net";
 import { constants as perfConstants, PerformanceObserver } from "node:perf_hooks";
 import { setInterval as namedSetInterval } from "node:timers";
+import { Stream } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { runInNewContext } from "node:vm";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { LeakTracker, type LeakTrackerOptions } from "../../../server/leaks/leak-tracker";
+import { MAX_SAMPLED_CAPTURES_PER_SECOND } from "../../../server/leaks/resource-recorder";
 import { reconcileContext } from "../../../server/runtime/context";
 import { Cleanup, reconcileOf, SkewClock, SteppedClock } from "../../leak-corpus/harness";
 import { untilFullCollection } from "../../leak-corpus/heap-churn";
@@ -330,17 +334,47 @@ describe("LeakTracker", () => {
   });
 
   it("restores every patched function on stop, and allows one tracker at a time", async () => {
-    const originals = [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate, net.Socket.prototype.connect, net.Server.prototype.listen];
+    const originals = [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate, net.Socket.prototype.connect, net.Server.prototype.listen, EventEmitter.prototype.on];
     const clock = new SkewClock();
     const { tracker: t } = await manualTracker(clock);
     expect(globalThis.setInterval).not.toBe(originals[1]);
+    // Streams take the original listener functions (they are never tracked); requests and responses the wrappers.
+    expect(Stream.prototype.on).toBe(originals[5]);
+    expect(OutgoingMessage.prototype.on).toBe(EventEmitter.prototype.on);
+    expect(EventEmitter.prototype.on).not.toBe(originals[5]);
     const second = new LeakTracker({ registry: null });
     expect(() => second.install()).toThrow(/already installed/);
     await t.stop();
-    expect([globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate, net.Socket.prototype.connect, net.Server.prototype.listen]).toEqual(originals);
+    expect([globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate, net.Socket.prototype.connect, net.Server.prototype.listen, EventEmitter.prototype.on]).toEqual(originals);
+    expect(["on", "addListener", "prependListener"].filter((name) => Object.hasOwn(Stream.prototype, name) || Object.hasOwn(OutgoingMessage.prototype, name))).toEqual([]);
     expect(t.status().installed).toBe(false);
     second.install();
     second.uninstall();
+  });
+
+  it("samples at most its per-second budget of reconciles for stacks, however many run", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0.5, autoCapture: false });
+    const timers: NodeJS.Timeout[] = [];
+    cleanup.add(() => {
+      for (const timer of timers) clearInterval(timer);
+    });
+    const reconciles = 5_000;
+    const startedAt = performance.now();
+    for (let i = 0; i < reconciles; i++) {
+      await t.trackReconcile(reconcileOf("busy", `default/busy-${i}`), () => {
+        timers.push(setInterval(() => undefined, 3_600_000));
+      });
+    }
+    const windows = Math.ceil((performance.now() - startedAt) / 1_000) + 1;
+    clock.advance(GRACE);
+    t.sample();
+    const groups = t.groupList();
+    const withStack = groups.filter((g) => g.stack.length > 0).reduce((sum, g) => sum + g.count, 0);
+    expect(groups.reduce((sum, g) => sum + g.count, 0)).toBe(reconciles);
+    // Half of 5,000 would be sampled without the budget; with it, at most 100 a second.
+    expect(withStack).toBeGreaterThan(0);
+    expect(withStack).toBeLessThanOrEqual(MAX_SAMPLED_CAPTURES_PER_SECOND * windows);
   });
 
   it("attributes through the reconcile context even when the controller runs it itself", async () => {
