@@ -27,6 +27,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { anomalyEvaluationInterval } from "../server/anomaly/evaluation-interval";
 import { median } from "../server/anomaly/evaluation";
 import { analyzeSeries, SeriesMonitor } from "../server/anomaly/monitor";
 import { EVENT_LOOP_LAG_KEY, detectorDefaultsFor, explainableByOwnEventLoopLag } from "../server/anomaly/watched-series";
@@ -38,11 +39,13 @@ import { candidateQueries, type Fault, type FiredAlert, queryKey, type RawSeries
 /** How long after a fault's end a window may still open and count (shorter than any quiet gap). */
 const GRACE_MS = 10_000;
 /**
- * Live detection evaluates every 10 s, so a point waits 0–10 s for its pass: a replay adds
- * the mean, 5 s, to each confirmation (on recordings, live windows were confirmed a median
- * 2 s and at most 9 s after the replay's points). The live run is the verdict.
+ * Live detection evaluates once per scrape interval (anomalyEvaluationInterval: 5 s at the
+ * default scrape), so a point waits from 0 to one interval for its pass: a replay adds the
+ * mean, half an interval, to each confirmation (on recordings made while it evaluated every
+ * 10 s, live windows were confirmed a median 2 s and at most 9 s after the replay's points).
+ * The live run is the verdict.
  */
-const LIVE_EVALUATION_LAG_MS = 5_000;
+const LIVE_EVALUATION_LAG_MS = anomalyEvaluationInterval(5_000) / 2;
 /** The faults one bench run injects, in order (fault@controller). */
 const BENCH_SCHEDULE = [
   "slow-3x@pods",
@@ -70,11 +73,11 @@ const REALISTIC = new Set(["slow-3x", "errors-15", "burst-200"]);
 const SERIES_MOVED_BY: Record<string, { controller: readonly string[]; processWide?: readonly string[] }> = {
   burst: { controller: ["adds_rate", "queue_depth", "queue_latency_p99", "active_workers"] },
   "burst-200": { controller: ["adds_rate", "queue_depth", "queue_latency_p99", "active_workers"] },
-  slow: { controller: ["work_duration_p99", "reconcile_time_mean", "active_workers", "unfinished_work", "queue_depth", "queue_latency_p99"] },
-  "slow-3x": { controller: ["work_duration_p99", "reconcile_time_mean", "active_workers", "unfinished_work", "queue_depth", "queue_latency_p99"] },
+  slow: { controller: ["work_duration_p99", "reconcile_time_p50", "active_workers", "unfinished_work", "queue_depth", "queue_latency_p99"] },
+  "slow-3x": { controller: ["work_duration_p99", "reconcile_time_p50", "active_workers", "unfinished_work", "queue_depth", "queue_latency_p99"] },
   errors: { controller: ["error_ratio", "adds_rate"] },
   "errors-15": { controller: ["error_ratio", "adds_rate"] },
-  "hot-key": { controller: ["adds_rate", "work_duration_p99", "reconcile_time_mean", "queue_depth", "queue_latency_p99"] },
+  "hot-key": { controller: ["adds_rate", "work_duration_p99", "reconcile_time_p50", "queue_depth", "queue_latency_p99"] },
   stuck: { controller: ["unfinished_work", "active_workers"] },
   "leak-timer": { controller: [], processWide: ["active_resources", 'active_resources{type="Timeout"}', "leak_suspects"] },
   "leak-socket": { controller: [], processWide: ["active_resources", 'active_resources{type="TCPSocketWrap"}', "leak_suspects"] },

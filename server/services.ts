@@ -5,6 +5,7 @@ import { GoroutineCollector } from "./goroutines/goroutine-collector";
 import { recordedSeriesFetcher } from "./anomaly/recorded-series";
 import type { FetchSeries } from "./anomaly/service";
 import type { WatchedController } from "./anomaly/watched-series";
+import { anomalyEvaluationInterval } from "./anomaly/evaluation-interval";
 import { AnomalyService } from "./anomaly/service";
 import type { LoopscopeConfig } from "./config";
 import { LeakTracker } from "./leaks/leak-tracker";
@@ -229,6 +230,7 @@ export async function wireServices(context: WiringContext, services: Services): 
     const anomaly = new AnomalyService({
       databaseUrl,
       fetchSeries,
+      intervalMs: anomalyEvaluationInterval(config.LOOPSCOPE_SCRAPE_INTERVAL),
       // Loopscope's own controllers, and those of the Prometheus data source (read there).
       controllers: async () => [...controllers(), ...(await watchedInPrometheus(prometheus))],
     });

@@ -26,7 +26,7 @@ const windowSchema = z.object({
 
 const trackerStateSchema = z.object({
   seq: z.number().int(),
-  pending: z.object({ start: z.number(), points: z.number().int(), peakScore: z.number(), direction: z.enum(["above", "below"]) }).nullable(),
+  pending: z.object({ start: z.number(), points: z.number().int(), evidence: z.number().optional(), peakScore: z.number(), direction: z.enum(["above", "below"]) }).nullable(),
   open: windowSchema.nullable(),
   lastHighTs: z.number().nullable(),
   normals: z.number().int(),
@@ -108,6 +108,7 @@ export class SeriesMonitor {
       stayScore: round(rules.stayScore),
       minPoints: rules.minPoints,
       minDurationMs: rules.minDurationMs,
+      minStrongPoints: rules.minStrongPoints,
       coolDownMs: rules.coolDownMs,
       mergeGapMs: rules.mergeGapMs,
       windowPoints: p.windowPoints,

@@ -10,6 +10,14 @@ export interface WindowRules {
   minPoints: number;
   /** …spanning at least this long. */
   minDurationMs: number;
+  /**
+   * Fewer points open a window when their evidence adds up to as much: scores are
+   * −log10(P) / 10, so their sum is the evidence of the points together, and this many
+   * points (at least 2, over at least `minDurationMs / minPoints` per point after the first)
+   * whose scores sum to `minPoints × openScore` are as improbable as `minPoints` points at
+   * the open score (a tenfold slower reconcile is news at its second point).
+   */
+  minStrongPoints: number;
   /** An open window closes after this long without a high score… */
   coolDownMs: number;
   /** …and at least this many normal points. */
@@ -21,6 +29,7 @@ export interface WindowRules {
 export const DEFAULT_WINDOW_RULES: Omit<WindowRules, "openScore" | "stayScore"> = {
   minPoints: 3,
   minDurationMs: 10_000,
+  minStrongPoints: 2,
   coolDownMs: 60_000,
   coolDownPoints: 3,
   mergeGapMs: 120_000,
@@ -51,6 +60,8 @@ export type WindowEvent =
 interface Pending {
   start: number;
   points: number;
+  /** Sum of the scores of the points at or above the open score (absent in states stored before it: no early opening). */
+  evidence?: number;
   peakScore: number;
   direction: Direction;
 }
@@ -68,6 +79,15 @@ export interface WindowTrackerState {
 
 export function emptyWindowTrackerState(): WindowTrackerState {
   return { seq: 0, pending: null, open: null, lastHighTs: null, normals: 0, recent: null };
+}
+
+/** Whether a pending run has shown enough to open a window: `minPoints` over `minDurationMs`, or fewer whose evidence adds up to as much. */
+function confirmed(p: Pending, ts: number, rules: WindowRules): boolean {
+  if (p.points >= rules.minPoints && ts - p.start >= rules.minDurationMs) return true;
+  const strong = Math.max(2, rules.minStrongPoints);
+  if (p.evidence === undefined || strong >= rules.minPoints || p.points < strong) return false;
+  const span = ((strong - 1) * rules.minDurationMs) / Math.max(1, rules.minPoints - 1);
+  return ts - p.start >= span && p.evidence >= rules.minPoints * rules.openScore;
 }
 
 /**
@@ -106,10 +126,13 @@ export class WindowTracker {
       // A score resting on a sustained departure has already seen its points since then.
       s.pending =
         sustainedSince !== undefined && sustainedSince < ts
-          ? { start: sustainedSince, points: rules.minPoints, peakScore: score, direction }
-          : { start: ts, points: 1, peakScore: score, direction };
+          ? { start: sustainedSince, points: rules.minPoints, evidence: rules.minPoints * score, peakScore: score, direction }
+          : { start: ts, points: 1, evidence: score, peakScore: score, direction };
     } else if (stays) {
-      if (score >= rules.openScore) s.pending.points += 1;
+      if (score >= rules.openScore) {
+        s.pending.points += 1;
+        if (s.pending.evidence !== undefined) s.pending.evidence += score;
+      }
       if (score > s.pending.peakScore) {
         s.pending.peakScore = score;
         s.pending.direction = direction;
@@ -119,7 +142,7 @@ export class WindowTracker {
       return [];
     }
     const p = s.pending;
-    if (p.points < rules.minPoints || ts - p.start < rules.minDurationMs) return [];
+    if (!confirmed(p, ts, rules)) return [];
 
     s.pending = null;
     s.lastHighTs = ts;

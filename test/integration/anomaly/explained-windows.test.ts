@@ -27,16 +27,16 @@ function series(seed: number, level: number, noise: number, high: number, depart
 }
 
 const specs = new Map(defaultWatchedSeries(["pods"]).map((s) => [s.key, s]));
-const MEAN_KEY = 'reconcile_time_mean{controller="pods"}';
+const MEDIAN_KEY = 'reconcile_time_p50{controller="pods"}';
 const DEPTH_KEY = 'queue_depth{controller="pods"}';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
-  // The process's event loop lags at minutes 90–95; the pods controller's mean reconcile time
+  // The process's event loop lags at minutes 90–95; the pods controller's median reconcile time
   // rises with it (its reconciles wait on that loop), and again alone at 120–125 (its own incident).
   recorded.set(id(specs.get(EVENT_LOOP_LAG_KEY)!.query), series(1, 0.011, 0.0005, 0.4, [[90, 95]]));
-  recorded.set(id(specs.get(MEAN_KEY)!.query), series(2, 0.02, 0.001, 0.3, [[90, 95], [120, 125]]));
+  recorded.set(id(specs.get(MEDIAN_KEY)!.query), series(2, 0.02, 0.001, 0.3, [[90, 95], [120, 125]]));
   // The queue depth rises with the lag too: a depth is not a duration, so it stands on its own.
   recorded.set(id(specs.get(DEPTH_KEY)!.query), series(3, 5, 1, 60, [[90, 95]]));
 });
@@ -58,8 +58,8 @@ describe("windows explained by the process's event-loop lag", () => {
     const onKey = (key: string) => windows.filter((w) => w.seriesKey === key);
     expect(onKey(EVENT_LOOP_LAG_KEY)).toHaveLength(1);
     expect(onKey(EVENT_LOOP_LAG_KEY)[0].explainedBy).toBeNull();
-    const mean = onKey(MEAN_KEY);
-    expect(mean.map((w) => [Math.round((w.start - T0) / MIN), w.explainedBy])).toEqual([
+    const median = onKey(MEDIAN_KEY);
+    expect(median.map((w) => [Math.round((w.start - T0) / MIN), w.explainedBy])).toEqual([
       [90, EVENT_LOOP_LAG_KEY],
       [120, null],
     ]);
@@ -70,6 +70,6 @@ describe("windows explained by the process's event-loop lag", () => {
     const source = anomalyWindowSource(prismaClient(db.url));
     const open92 = (await source.openAnomalyWindows(at(92))).map((w) => w.seriesKey).sort();
     expect(open92).toEqual([DEPTH_KEY, EVENT_LOOP_LAG_KEY].sort());
-    expect((await source.openAnomalyWindows(at(122))).map((w) => w.seriesKey)).toEqual([MEAN_KEY]);
+    expect((await source.openAnomalyWindows(at(122))).map((w) => w.seriesKey)).toEqual([MEDIAN_KEY]);
   }, 120_000);
 });

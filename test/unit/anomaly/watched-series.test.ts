@@ -13,7 +13,7 @@ describe("default watched series", () => {
       'adds_rate{controller="pods"}',
       'queue_latency_p99{controller="pods"}',
       'work_duration_p99{controller="pods"}',
-      'reconcile_time_mean{controller="pods"}',
+      'reconcile_time_p50{controller="pods"}',
       'error_ratio{controller="pods"}',
       'active_workers{controller="pods"}',
       'unfinished_work{controller="pods"}',
@@ -75,13 +75,15 @@ describe("default watched series", () => {
       },
     });
     expect(byKey.get("eventloop_lag_p99")).toMatchObject({ metric: "nodejs_eventloop_lag_p99_seconds", fn: "raw" });
-    expect(byKey.get('reconcile_time_mean{controller="pods"}')).toEqual({
-      metric: "controller_runtime_reconcile_time_seconds",
+    expect(byKey.get('reconcile_time_p50{controller="pods"}')).toEqual({
+      metric: "controller_runtime_reconcile_time_seconds_bucket",
       matchers: [
         { name: "job", op: "=", value: "loopscope" },
         { name: "controller", op: "=", value: "pods" },
       ],
-      fn: "mean",
+      fn: "histogram_quantile",
+      q: 0.5,
+      by: ["le"],
       agg: "sum",
       windowSteps: 6,
     });
@@ -94,6 +96,12 @@ describe("default watched series", () => {
     });
     expect(detectorDefaultsFor({ metric: "my_gauge", matchers: [], fn: "raw" })).toEqual({ direction: "both", params: { domain: "auto" } });
     expect(detectorDefaultsFor({ metric: "cache_hit_ratio", matchers: [], fn: "raw" }).params.domain).toBe("unit");
+    // Quantiles of the fine reconcile-time buckets take a mean's small floor: a millisecond
+    // controller's 3× slower median must be able to leave its band; decade-wide workqueue
+    // buckets keep the wider one.
+    const quantile = (metric: string) => detectorDefaultsFor({ metric, matchers: [], fn: "histogram_quantile", q: 0.5, by: ["le"] }).params.absoluteFloor;
+    expect(quantile("controller_runtime_reconcile_time_seconds_bucket")).toBe(0.0002);
+    expect(quantile("workqueue_work_duration_seconds_bucket")).toBe(0.005);
   });
 
   it("gives every built-in series a domain that never lets its band go below zero (or a ratio above one)", () => {

@@ -16,11 +16,30 @@ function last(events: WindowEvent[]): AnomalyWindow {
 describe("WindowTracker", () => {
   it("needs minPoints high scores in a row before it opens, dated from the first", () => {
     const t = new WindowTracker("s", "d");
-    expect(feed(t, [0.9, 0.9, 0.1, 0.9, 0.9, 0.1])).toEqual([]);
-    const events = feed(t, [0.9, 0.9, 0.9], 100 * S);
+    expect(feed(t, [0.7, 0.7, 0.1, 0.7, 0.7, 0.1])).toEqual([]);
+    const events = feed(t, [0.7, 0.7, 0.7], 100 * S);
     expect(events.map((e) => e.kind)).toEqual(["opened"]);
-    expect(last(events)).toMatchObject({ seq: 1, seriesKey: "s", detector: "d", start: 100 * S, end: null, detectedAt: 102 * S, peakScore: 0.9 });
+    expect(last(events)).toMatchObject({ seq: 1, seriesKey: "s", detector: "d", start: 100 * S, end: null, detectedAt: 102 * S, peakScore: 0.7 });
     expect(last(events).params).toEqual({ sensitivity: "medium" });
+  });
+
+  it("opens on fewer points when their evidence adds up to that of minPoints at the open score", () => {
+    const t = new WindowTracker("s", "d");
+    // Two points as improbable together as three at the open score (scores add as −log10 P / 10).
+    const events = feed(t, [0.1, 0.9, 0.8]);
+    expect(events.map((e) => e.kind)).toEqual(["opened"]);
+    expect(last(events)).toMatchObject({ start: S, detectedAt: 2 * S, peakScore: 0.9 });
+    // One strong point does not: a lone spike is never a window.
+    expect(feed(new WindowTracker("s", "d"), [1, 0.1, 1, 0.1, 1, 0.1])).toEqual([]);
+    // Two that fall short still wait for the third.
+    const waiting = new WindowTracker("s", "d");
+    expect(feed(waiting, [0.7, 0.7])).toEqual([]);
+    expect(feed(waiting, [0.7], 2 * S).map((e) => e.kind)).toEqual(["opened"]);
+    // Nor does it shorten minDurationMs below its share per point.
+    const fast = new WindowTracker("s", "d");
+    expect(fast.step(0, 1, "above", RULES, () => ({}))).toEqual([]);
+    expect(fast.step(1_000, 1, "above", RULES, () => ({}))).toEqual([]);
+    expect(fast.step(S, 1, "above", RULES, () => ({})).map((e) => e.kind)).toEqual(["opened"]);
   });
 
   it("does not open on one high point followed by merely elevated ones", () => {
