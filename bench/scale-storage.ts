@@ -384,11 +384,20 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   const queryPool = createTimeseriesPool(url, { applicationName: "loopscope-bench-query", max: 4, settings: QUERY_SESSION_SETTINGS, log: quiet });
   const query = new QueryService({ pool: queryPool, parallelism: 2, minWindowMs: 60_000 });
   const weekQueries: { name: string; p50Ms: number }[] = [];
+  const absent: string[] = [];
   const allTimes: number[] = [];
   try {
     const panels = controllerPanels("c1");
+    const held = new Set(LARGE_METRICS.map(([metric]) => metric));
     for (const panel of panels.filter((p) => ["queue-depth", "adds", "workers", "results", "retries"].includes(p.id))) {
       for (const q of panel.queries) {
+        // The page of a controller in the store also asks for Loopscope's own controllers'
+        // resync adds (loopscope_reconcile_reasons_total), which a remote-written operator
+        // does not export: that query finds nothing here and is left out of the figures.
+        if (!held.has(q.query.metric)) {
+          absent.push(`${panel.id}/${q.name} (${q.query.metric})`);
+          continue;
+        }
         const input: RangeQuery = rangeQuerySchema.parse({ ...q.query, start, end, maxPoints: 1_000 });
         for (let i = 0; i < 2; i += 1) await query.range(input);
         const times: number[] = [];
@@ -396,7 +405,7 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
           const t = performance.now();
           const result = await query.range(input);
           times.push(performance.now() - t);
-          if (result.series.length === 0) throw new Error(`the ${panel.id} query found no series`);
+          if (result.series.length === 0) throw new Error(`the ${panel.id}/${q.name} query (${q.query.metric}) found no series`);
         }
         allTimes.push(...times);
         weekQueries.push({ name: `${panel.id}/${q.name}`, p50Ms: median(times) });
@@ -407,6 +416,7 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   }
   print("== the controller page's week-long queries (p50 of 9 runs after 2 warm-ups)");
   for (const q of weekQueries) print(`  ${q.name.padEnd(24)} p50 ${fmt(q.p50Ms)} ms`);
+  if (absent.length > 0) print(`  not timed, no such series in the table (only Loopscope's own controllers have them): ${absent.join(", ")}`);
   const weekQueryP50Ms = median(allTimes);
   print(`  all of them                 p50 ${fmt(weekQueryP50Ms)} ms (target < 200), slowest query's p50 ${fmt(Math.max(...weekQueries.map((q) => q.p50Ms)))} ms`);
 
