@@ -122,7 +122,17 @@ function sortByLabels<T extends { labels: Labels }>(series: T[]): T[] {
 async function matchingSeries(source: SampleSource, query: RangeQuery): Promise<StoredSeries[]> {
   const metric = query.fn === "histogram_quantile" && !query.metric.endsWith("_bucket") ? `${query.metric}_bucket` : query.metric;
   const matches = compileMatchers(query.matchers);
-  return sortByLabels((await source.findSeries([metric])).filter((s) => matches(s.labels)));
+  return sortByLabels((await source.findSeries([metric], requiredLabels(query.matchers))).filter((s) => matches(s.labels)));
+}
+
+/**
+ * The label pairs every match must hold: the `=` matchers with a non-empty value (`=""` also
+ * matches a missing label). The first of two on one name is enough: the matchers still decide.
+ */
+export function requiredLabels(matchers: RangeQuery["matchers"]): Record<string, string> {
+  const out = new Map<string, string>();
+  for (const m of matchers) if (m.op === "=" && m.value !== "" && m.name !== "__name__" && !out.has(m.name)) out.set(m.name, m.value);
+  return Object.fromEntries(out);
 }
 
 /**

@@ -45,7 +45,11 @@ export interface StoredSeries {
  * aggregates in SQL; the in-memory source computes the same from raw samples.
  */
 export interface SampleSource {
-  findSeries(metrics: readonly string[]): Promise<StoredSeries[]>;
+  /**
+   * Series of these metrics; with `having`, only (at least) those whose labels hold every one of
+   * its name/value pairs — a prefilter the caller's matchers still run over.
+   */
+  findSeries(metrics: readonly string[], having?: Readonly<Record<string, string>>): Promise<StoredSeries[]>;
   minMaxBuckets(ids: readonly number[], plan: MinMaxPlan, ctx?: QueryContext): Promise<Map<number, (MinMaxBucket | undefined)[]>>;
   counterBuckets(ids: readonly number[], plan: EvalPlan, ctx?: QueryContext): Promise<Map<number, CounterBuckets>>;
   regressionBuckets(ids: readonly number[], plan: EvalPlan, ctx?: QueryContext): Promise<Map<number, RegressionBuckets>>;
@@ -87,8 +91,9 @@ export class MemorySampleSource implements SampleSource {
     return out;
   }
 
-  async findSeries(metrics: readonly string[]): Promise<StoredSeries[]> {
-    return this.series.filter((s) => metrics.includes(s.metric));
+  async findSeries(metrics: readonly string[], having: Readonly<Record<string, string>> = {}): Promise<StoredSeries[]> {
+    const pairs = Object.entries(having);
+    return this.series.filter((s) => metrics.includes(s.metric) && pairs.every(([name, value]) => s.labels[name] === value));
   }
 
   async minMaxBuckets(ids: readonly number[], plan: MinMaxPlan) {

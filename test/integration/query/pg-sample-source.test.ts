@@ -187,6 +187,31 @@ describe("SQL aggregates equal the in-memory reference", () => {
   });
 });
 
+describe("findSeries with required labels", () => {
+  it("returns only the series holding every pair, from Postgres as from memory", async () => {
+    const source = new PgSampleSource(queryPool);
+    const ids = async (having?: Record<string, string>) => (await source.findSeries(["mixed"], having)).map((s) => s.labels.s).sort();
+    const memoryIds = async (having?: Record<string, string>) => (await memory.findSeries(["mixed"], having)).map((s) => s.labels.s).sort();
+    expect(await ids()).toEqual(["0", "1", "2", "3", "4", "5", "6"]);
+    expect(await ids({ kind: "counter" })).toEqual(["0", "1", "2", "3", "6"]);
+    expect(await ids({ kind: "counter", s: "6" })).toEqual(["6"]);
+    expect(await ids({ kind: "gauge", s: "6" })).toEqual([]);
+    expect(await ids({ missing: "x" })).toEqual([]);
+    const cases: (Record<string, string> | undefined)[] = [undefined, { missing: "x" }, { kind: "counter" }, { kind: "counter", s: "6" }, { kind: "gauge", s: "6" }];
+    for (const having of cases) expect(await memoryIds(having)).toEqual(await ids(having));
+  });
+
+  it("range queries with = matchers find the same series as before (empty values match a missing label)", async () => {
+    const source = new PgSampleSource(queryPool);
+    const labelsOf = async (matchers: RangeQueryInput["matchers"]) =>
+      (await runRangeQuery(source, rangeQuerySchema.parse({ metric: "mixed", matchers, fn: "rate", start: T0, end: T0 + SPAN, maxPoints: 20 }))).series.map((s) => s.labels.s);
+    expect(await labelsOf([{ name: "kind", op: "=", value: "counter" }])).toEqual(["0", "1", "2", "3", "6"]);
+    expect(await labelsOf([{ name: "kind", op: "=", value: "counter" }, { name: "s", op: "=~", value: "[0-2]" }])).toEqual(["0", "1", "2"]);
+    expect(await labelsOf([{ name: "kind", op: "=", value: "counter" }, { name: "missing", op: "=", value: "" }])).toEqual(["0", "1", "2", "3", "6"]);
+    expect(await labelsOf([{ name: "s", op: "=", value: "1" }, { name: "s", op: "=", value: "2" }])).toEqual([]);
+  });
+});
+
 describe("splitWork", () => {
   it("covers every (series, bucket) exactly once", () => {
     for (const [n, buckets, p] of [

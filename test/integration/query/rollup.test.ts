@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CounterBuckets } from "../../../server/query/buckets";
-import { PgSampleSource } from "../../../server/query/pg-sample-source";
+import { minuteAligned, PgSampleSource } from "../../../server/query/pg-sample-source";
 import { type EvalPlan, planEval, planMinMax } from "../../../server/query/range-plan";
 import { type RangeQueryInput, rangeQuerySchema, runRangeQuery } from "../../../server/query/range-query";
 import { describeSeries } from "../../../server/recorder/sample";
@@ -110,6 +110,26 @@ describe("samples_1m rollup", () => {
     const raw = await new PgSampleSource(pool, { rollup: false }).counterBuckets(ids, plan);
     const rolled = await new PgSampleSource(pool, { rollup: true, parallelism: 2 }).counterBuckets(ids, plan);
     expect(expectSameBuckets(rolled, raw)).toBeGreaterThan(0);
+  });
+
+  it.each<[string, EvalPlan]>([
+    ["5 m buckets", planEval({ start: T0, end: T0 + SPAN, maxPoints: 97, stepMs: 300_000 })],
+    ["5 m windows 20 m apart", planEval({ start: T0 + 600_000, end: T0 + SPAN, maxPoints: 1_000, stepMs: 1_200_000, windowMs: 300_000 })],
+    ["a 30-day window (only the buckets with samples are read)", planEval({ start: T0, end: T0 + SPAN, maxPoints: 1_000, stepMs: 300_000, windowMs: 30 * 86_400_000 })],
+    ["1 h buckets, 8 h window", planEval({ start: T0 + SPAN, end: T0 + SPAN, maxPoints: 2, stepMs: 3_600_000, windowMs: SPAN })],
+  ])("minute-aligned counter buckets read a series at a time equal the bucket-by-bucket rollup query exactly (%s)", async (_name, plan) => {
+    expect(minuteAligned(plan)).toBe(true);
+    const perBucket = await new PgSampleSource(pool, { seriesScan: false, parallelism: 2 }).counterBuckets(ids, plan);
+    const perSeries = await new PgSampleSource(pool, { parallelism: 2 }).counterBuckets(ids, plan);
+    expect(perSeries).toEqual(perBucket);
+    expect([...perSeries.values()].some((b) => b.count.some((n) => n > 0))).toBe(true);
+    const raw = await new PgSampleSource(pool, { rollup: false }).counterBuckets(ids, plan);
+    expect(expectSameBuckets(perSeries, raw)).toBeGreaterThan(0);
+  });
+
+  it("plans of unaligned edges are not read a series at a time", () => {
+    expect(minuteAligned(planEval({ start: T0 + 12_345, end: T0 + SPAN, maxPoints: 1_000, stepMs: 607_000 }))).toBe(false);
+    expect(minuteAligned(planEval({ start: T0, end: T0 + SPAN, maxPoints: 1_000, stepMs: 300_000, windowMs: 330_000 }))).toBe(false);
   });
 
   it.each<[string, RangeQueryInput]>([

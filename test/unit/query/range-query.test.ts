@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Sample } from "../../../server/query/buckets";
-import { type RangeQueryInput, rangeQuerySchema, runRangeQuery } from "../../../server/query/range-query";
+import { type RangeQueryInput, rangeQuerySchema, requiredLabels, runRangeQuery } from "../../../server/query/range-query";
 import { MemorySampleSource } from "../../../server/query/sample-source";
 
 const S = 1_000;
@@ -123,5 +123,23 @@ describe("range queries (in-memory source)", () => {
     expect(() => query({ metric: "x", start: 0, end: 5, fn: "histogram_quantile" })).toThrow(/needs a quantile/);
     expect(() => query({ metric: "x", start: 0, end: 5, maxPoints: 20_000 })).toThrow();
     expect(() => query({ metric: "x y", start: 0, end: 5 })).toThrow(/metric name/);
+  });
+});
+
+describe("requiredLabels", () => {
+  it("takes the = matchers with a value, the first of each name, never __name__", () => {
+    expect(
+      requiredLabels([
+        { name: "controller", op: "=", value: "pods" },
+        { name: "result", op: "=~", value: "error|success" },
+        { name: "pod", op: "!=", value: "a" },
+        { name: "zone", op: "=", value: "" },
+        { name: "controller", op: "=", value: "other" },
+        { name: "__name__", op: "=", value: "x" },
+        { name: "__proto__", op: "=", value: "p" },
+      ]),
+    ).toEqual({ controller: "pods", ["__proto__"]: "p" });
+    expect(JSON.stringify(requiredLabels([{ name: "__proto__", op: "=", value: "p" }]))).toBe('{"__proto__":"p"}');
+    expect(requiredLabels([])).toEqual({});
   });
 });
