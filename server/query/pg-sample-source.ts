@@ -97,6 +97,15 @@ export const ROLLUP_MIN_BUCKET_MS = 5 * 60_000;
 // one piece's last value to the next one's first value, with the reset rule), so the
 // result equals COUNTER_SQL up to float rounding. Edges on whole minutes skip the
 // raw scans (a one-time filter), so minute-aligned plans read only the rollup.
+/**
+ * One bucket's counter summary from its pieces in time order (`plv`/`nfv`: the previous
+ * piece's last value and the next one's first): count, first and last time, first and last
+ * value, and the increase, with a step to a lower value counted as a reset.
+ */
+const COMBINED_PIECES = `sum(n)::float8 AS n, ${EPOCH_MS("min(t0)")} AS t0, ${EPOCH_MS("max(t1)")} AS t1,
+    sum(fv) FILTER (WHERE plv IS NULL) AS fv,
+    sum(lv) FILTER (WHERE nfv IS NULL) AS lv,
+    sum(inc) + coalesce(sum(fv - plv) FILTER (WHERE fv >= plv), 0) + coalesce(sum(fv) FILTER (WHERE fv < plv), 0) AS inc`;
 const PIECE = "SELECT series_id AS id, ts AS t0, ts AS t1, 1 AS n, value AS fv, value AS lv, 0::float8 AS inc FROM samples";
 const ROLLUP_COUNTER_SQL = `
 SELECT a.id, g.i, a.n, a.t0, a.t1, a.fv, a.lv, a.inc
@@ -106,10 +115,7 @@ CROSS JOIN LATERAL (
     to_timestamp(ceil(${W_LO} / 60000) * 60) AS a, to_timestamp(floor(${W_HI} / 60000) * 60) AS z
 ) e
 CROSS JOIN LATERAL (
-  SELECT id, sum(n)::float8 AS n, ${EPOCH_MS("min(t0)")} AS t0, ${EPOCH_MS("max(t1)")} AS t1,
-    sum(fv) FILTER (WHERE plv IS NULL) AS fv,
-    sum(lv) FILTER (WHERE nfv IS NULL) AS lv,
-    sum(inc) + coalesce(sum(fv - plv) FILTER (WHERE fv >= plv), 0) + coalesce(sum(fv) FILTER (WHERE fv < plv), 0) AS inc
+  SELECT id, ${COMBINED_PIECES}
   FROM (
     SELECT id, t0, t1, n, fv, lv, inc, lag(lv) OVER w AS plv, lead(fv) OVER w AS nfv
     FROM (
@@ -139,10 +145,7 @@ const ALIGNED_ROLLUP_COUNTER_SQL = `
 SELECT s.id, q.i, q.n, q.t0, q.t1, q.fv, q.lv, q.inc
 FROM unnest($1::int[]) AS s(id)
 CROSS JOIN LATERAL (
-  SELECT i::int AS i, sum(n)::float8 AS n, ${EPOCH_MS("min(t0)")} AS t0, ${EPOCH_MS("max(t1)")} AS t1,
-    sum(fv) FILTER (WHERE plv IS NULL) AS fv,
-    sum(lv) FILTER (WHERE nfv IS NULL) AS lv,
-    sum(inc) + coalesce(sum(fv - plv) FILTER (WHERE fv >= plv), 0) + coalesce(sum(fv) FILTER (WHERE fv < plv), 0) AS inc
+  SELECT i::int AS i, ${COMBINED_PIECES}
   FROM (
     SELECT i, n, t0, t1, fv, lv, inc, lag(lv) OVER w AS plv, lead(fv) OVER w AS nfv
     FROM (

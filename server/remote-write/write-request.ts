@@ -169,15 +169,13 @@ class WireReader {
         this.varint(end);
         return;
       case WIRE_FIXED64:
-        if (this.pos + 8 > end) this.fail("truncated fixed64");
-        this.pos += 8;
+        this.fixed(8, end, "fixed64");
         return;
       case WIRE_BYTES:
         this.pos = this.lengthEnd(end);
         return;
       case WIRE_FIXED32:
-        if (this.pos + 4 > end) this.fail("truncated fixed32");
-        this.pos += 4;
+        this.fixed(4, end, "fixed32");
         return;
       case WIRE_START_GROUP:
         for (;;) {
@@ -211,12 +209,20 @@ class WireReader {
     return end > start ? this.bytes.toString("utf8", start, end) : "";
   }
 
-  float64(): number {
-    return this.view.getFloat64(this.pos, true);
+  /** Steps over a fixed-size field of `size` bytes that must end by `end`; its start offset. */
+  fixed(size: number, end: number, what: string): number {
+    if (this.pos + size > end) this.fail(`truncated ${what}`);
+    const at = this.pos;
+    this.pos += size;
+    return at;
   }
 
-  isStaleNaN(): boolean {
-    return this.view.getUint32(this.pos, true) === STALE_LOW && this.view.getUint32(this.pos + 4, true) === STALE_HIGH;
+  float64(at: number): number {
+    return this.view.getFloat64(at, true);
+  }
+
+  isStaleNaN(at: number): boolean {
+    return this.view.getUint32(at, true) === STALE_LOW && this.view.getUint32(at + 4, true) === STALE_HIGH;
   }
 }
 
@@ -338,10 +344,9 @@ export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
             const st = r.varint(sampleEnd);
             const sf = st >>> 3;
             if (sf === 1 && (st & 7) === WIRE_FIXED64) {
-              if (r.pos + 8 > sampleEnd) r.fail("truncated sample value");
-              value = r.float64();
-              isStale = Number.isNaN(value) && r.isStaleNaN();
-              r.pos += 8;
+              const at = r.fixed(8, sampleEnd, "sample value");
+              value = r.float64(at);
+              isStale = Number.isNaN(value) && r.isStaleNaN(at);
             } else if (sf === 2 && (st & 7) === WIRE_VARINT) {
               ts = r.varint(sampleEnd);
             } else {
