@@ -1,4 +1,5 @@
 import { SELF_JOB } from "../recorder/sample";
+import { endAnchoredRange } from "../query/range-plan";
 import type { RangeQuery } from "../query/range-query";
 import { type NowFacts, readNowFacts, verdictOf } from "./facts";
 import { prometheusControllerCards } from "./prometheus-controllers";
@@ -78,8 +79,7 @@ async function byController(
   const result = await sources.query
     .range({
       ...query,
-      start: Math.floor(input.from),
-      end: Math.floor(input.to),
+      ...endAnchoredRange({ start: input.from, end: input.to, maxPoints: input.points ?? 60 }),
       maxPoints: input.points ?? 60,
       aggregate: { op: "sum", by: ["job", "name"] },
       downsample: "minmax",

@@ -1,4 +1,5 @@
 import { controllerKey, type PrometheusController } from "../prometheus/controller-discovery";
+import { endAnchoredRange } from "../query/range-plan";
 import type { RangeQuery, RangeResult } from "../query/range-query";
 import type { DashboardSources } from "./sources";
 
@@ -58,7 +59,7 @@ export async function prometheusControllerCards(sources: DashboardSources, input
         problems.push(`Prometheus data source: ${error instanceof Error ? error.message : String(error)}`);
         return new Map<string, Points>();
       });
-  const chart = { start, end, maxPoints: input.points ?? 60 };
+  const chart = { ...endAnchoredRange({ start, end, maxPoints: input.points ?? 60 }), maxPoints: input.points ?? 60 };
   const last = { start: end, end, maxPoints: 2 };
   const present = { matchers: [{ name: "name", op: "!=" as const, value: "" }] };
   const [depth, p99, busy, max] = await Promise.all([

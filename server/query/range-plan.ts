@@ -119,6 +119,17 @@ export function chooseStep(input: PlanInput): number {
   return step;
 }
 
+/**
+ * A range for at most `maxPoints` steps that ends exactly at `end`: the step chooseStep would
+ * pick for [start, end], and the latest start within [start, end] on that grid, so a chart's
+ * last point is its range's end (now, on a live page) and not up to a step before it.
+ */
+export function endAnchoredRange(input: { start: number; end: number; maxPoints: number }): { start: number; end: number; stepMs: number } {
+  const end = Math.floor(input.end);
+  const stepMs = chooseStep({ start: input.start, end, maxPoints: input.maxPoints });
+  return { start: end - Math.floor((end - Math.floor(input.start)) / stepMs) * stepMs, end, stepMs };
+}
+
 /** Plans an evaluated query (functions, or raw values aggregated across series). */
 export function planEval(input: PlanInput): EvalPlan {
   checkRange(input);

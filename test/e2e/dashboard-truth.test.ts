@@ -1,5 +1,6 @@
 import type { BrowserContext, Locator, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { endAnchoredRange } from "../../server/query/range-plan";
 import { type AppProcess, startApp } from "../support/app-process";
 import { launchBrowser, screenshotPath } from "../support/browser";
 import { createTestDatabase, type TestDatabase } from "../support/db";
@@ -122,7 +123,9 @@ describe("a dashboard that tells the truth during an incident (issue 16)", () =>
     const from = to - 15 * 60_000;
     const overview = await trpc<{ controllers: { name: string; reconcileP99Points: [number, number][] }[] }>(app.url, "query", "overview.summary", { from, to, points: 60 });
     const pods = overview.controllers.find((c) => c.name === "pods");
-    const shape = { matchers: [], start: from, end: to, maxPoints: 60, fn: "histogram_quantile", quantile: 0.99, aggregate: { op: "sum", by: ["name"] }, downsample: "minmax", maxSeries: 200 };
+    // The card's steps end at its range's end (its last point is now), so the same grid is asked for here.
+    const grid = endAnchoredRange({ start: from, end: to, maxPoints: 60 });
+    const shape = { matchers: [], ...grid, maxPoints: 60, fn: "histogram_quantile", quantile: 0.99, aggregate: { op: "sum", by: ["name"] }, downsample: "minmax", maxSeries: 200 };
     const work = await trpc<{ series: { labels: Record<string, string>; points: [number, number][] }[] }>(app.url, "query", "query.range", { ...shape, metric: "workqueue_work_duration_seconds" });
     const wait = await trpc<{ series: { labels: Record<string, string>; points: [number, number][] }[] }>(app.url, "query", "query.range", { ...shape, metric: "workqueue_queue_duration_seconds" });
     const workPods = work.series.find((s) => s.labels.name === "pods")?.points;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { lttb, minMaxDownsample, type Point } from "../../../server/query/downsample";
-import { planEval, planMinMax } from "../../../server/query/range-plan";
+import { endAnchoredRange, planEval, planMinMax } from "../../../server/query/range-plan";
 
 function noisyWithSpikes(n: number, spikes: number[]): Point[] {
   const points: Point[] = [];
@@ -76,5 +76,22 @@ describe("range plans never exceed maxPoints", () => {
         expect(plan.buckets).toBeLessThanOrEqual(20_000 + plan.bucketsPerWindow + maxPoints);
       }),
     );
+  });
+
+  it("an end-anchored range: its last step is its end, within the asked range, at most maxPoints steps", () => {
+    fc.assert(
+      fc.property(input, ({ start, range, maxPoints }) => {
+        const anchored = endAnchoredRange({ start, end: start + range, maxPoints });
+        const plan = planEval({ ...anchored, maxPoints });
+        expect(plan.end).toBe(start + range);
+        expect(plan.start).toBeGreaterThanOrEqual(start);
+        expect(plan.stepMs).toBe(anchored.stepMs);
+        expect(plan.steps).toBeLessThanOrEqual(maxPoints);
+      }),
+    );
+    // A 6-hour sparkline of 60 points (7-minute steps): the plain plan's last step can be minutes before now.
+    const now = Date.UTC(2026, 11, 3, 8, 40, 0, 123);
+    expect(planEval({ start: now - 6 * 3_600_000, end: now, maxPoints: 60 }).end).toBeLessThan(now - 60_000);
+    expect(planEval({ ...endAnchoredRange({ start: now - 6 * 3_600_000, end: now, maxPoints: 60 }), maxPoints: 60 }).end).toBe(now);
   });
 });
