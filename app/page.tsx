@@ -50,6 +50,11 @@ function Overview() {
         </Banner>
       ) : null}
       {overview.error ? <p className="error">Could not load the overview: {overview.error.message}</p> : null}
+      {data && data.problems.length > 0 ? (
+        <Banner kind="dropped" title="Overview incomplete">
+          <span data-testid="overview-problems">{data.problems.join("; ")}</span>
+        </Banner>
+      ) : null}
       {data ? (
         <section className="panel" aria-labelledby="now-heading" id="now">
           <h2 id="now-heading">

@@ -71,10 +71,11 @@ async function byController(
   sources: DashboardSources,
   query: Omit<RangeQuery, "start" | "end" | "maxPoints" | "downsample" | "maxSeries" | "aggregate">,
   input: OverviewInput,
-): Promise<{ own: Map<string, Points>; scraped: Map<string, Points> }> {
+): Promise<{ own: Map<string, Points>; scraped: Map<string, Points>; problems: string[] }> {
   const own = new Map<string, Points>();
   const scraped = new Map<string, Points>();
-  const out = { own, scraped };
+  const problems: string[] = [];
+  const out = { own, scraped, problems };
   if (!sources.query) return out;
   const result = await sources.query
     .range({
@@ -85,7 +86,11 @@ async function byController(
       downsample: "minmax",
       maxSeries: 200,
     })
-    .catch(() => ({ series: [] as { labels: Record<string, string>; points: Points }[] }));
+    .catch((error: unknown) => {
+      // The cards still show (with empty sparklines); the page says why.
+      problems.push(`${query.metric} sparklines: ${error instanceof Error ? error.message : String(error)}`);
+      return { series: [] as { labels: Record<string, string>; points: Points }[] };
+    });
   for (const series of result.series) {
     const name = series.labels.name ?? "";
     if (series.labels.job === SELF_JOB) own.set(name, series.points as Points);
@@ -181,7 +186,7 @@ export async function buildOverview(sources: DashboardSources, input: OverviewIn
     firingAlerts: facts.alerts.length,
     openAnomalies: facts.windows.length,
     leakSuspects: facts.suspects.length,
-    problems: [...facts.problems, ...remote.problems],
+    problems: [...facts.problems, ...depth.problems, ...p99.problems, ...remote.problems],
     prometheus: sources.prometheus ? (({ url, controllers: count, lastError }) => ({ url, controllers: count, lastError }))(sources.prometheus.status()) : null,
   };
 }

@@ -119,19 +119,29 @@ describe("a dashboard that tells the truth during an incident (issue 16)", () =>
   });
 
   it("the card's p99 reconcile is the reconcile time (work duration), not queue wait", async () => {
-    const to = Date.now();
-    const from = to - 15 * 60_000;
-    const overview = await trpc<{ controllers: { name: string; reconcileP99Points: [number, number][] }[] }>(app.url, "query", "overview.summary", { from, to, points: 60 });
-    const pods = overview.controllers.find((c) => c.name === "pods");
-    // The card's steps end at its range's end (its last point is now), so the same grid is asked for here.
-    const grid = endAnchoredRange({ start: from, end: to, maxPoints: 60 });
-    const shape = { matchers: [], ...grid, maxPoints: 60, fn: "histogram_quantile", quantile: 0.99, aggregate: { op: "sum", by: ["name"] }, downsample: "minmax", maxSeries: 200 };
-    const work = await trpc<{ series: { labels: Record<string, string>; points: [number, number][] }[] }>(app.url, "query", "query.range", { ...shape, metric: "workqueue_work_duration_seconds" });
-    const wait = await trpc<{ series: { labels: Record<string, string>; points: [number, number][] }[] }>(app.url, "query", "query.range", { ...shape, metric: "workqueue_queue_duration_seconds" });
-    const workPods = work.series.find((s) => s.labels.name === "pods")?.points;
-    expect(pods?.reconcileP99Points.length).toBeGreaterThan(0);
-    expect(pods?.reconcileP99Points).toEqual(workPods);
-    expect(pods?.reconcileP99Points).not.toEqual(wait.series.find((s) => s.labels.name === "pods")?.points);
+    type Series = { series: { labels: Record<string, string>; points: [number, number][] }[] };
+    // Asked at one moment until the two quantities differ (early on, both can sit in one histogram bucket), so the check can tell them apart.
+    const seen = await eventually(
+      "a range where work duration and queue wait differ",
+      async () => {
+        // Ten seconds back, so every sample of the range is stored before the three reads.
+        const to = Date.now() - 10_000;
+        const from = to - 15 * 60_000;
+        const overview = await trpc<{ controllers: { name: string; reconcileP99Points: [number, number][] }[] }>(app.url, "query", "overview.summary", { from, to, points: 60 });
+        // The card's steps end at its range's end (its last point is now), so the same grid is asked for here.
+        const grid = endAnchoredRange({ start: from, end: to, maxPoints: 60 });
+        const shape = { matchers: [], ...grid, maxPoints: 60, fn: "histogram_quantile", quantile: 0.99, aggregate: { op: "sum", by: ["name"] }, downsample: "minmax", maxSeries: 200 };
+        const pods = (r: Series) => r.series.find((s) => s.labels.name === "pods")?.points;
+        const work = pods(await trpc<Series>(app.url, "query", "query.range", { ...shape, metric: "workqueue_work_duration_seconds" }));
+        const wait = pods(await trpc<Series>(app.url, "query", "query.range", { ...shape, metric: "workqueue_queue_duration_seconds" }));
+        const card = overview.controllers.find((c) => c.name === "pods")?.reconcileP99Points;
+        return work && wait && JSON.stringify(work) !== JSON.stringify(wait) ? { card, work } : undefined;
+      },
+      120_000,
+      2_000,
+    );
+    expect(seen.card?.length).toBeGreaterThan(0);
+    expect(seen.card).toEqual(seen.work);
   });
 
   it("the overview honours the selected range, lists what is wrong now, links every count, and shows sparkline values on hover", async () => {
