@@ -56,7 +56,7 @@ export class SeriesMonitor {
   private readonly tracker: WindowTracker;
   options: DetectorOptions;
   private readonly windowRules: Omit<WindowRules, "openScore" | "stayScore">;
-  private cachedRules: { sensitivity: string; rules: WindowRules } | null = null;
+  private cachedRules: { sensitivity: string; rules: WindowRules; countRules: WindowRules } | null = null;
 
   constructor(
     readonly seriesKey: string,
@@ -86,20 +86,27 @@ export class SeriesMonitor {
     return this.tracker.openWindow;
   }
 
-  /** The score thresholds and window rules in force for the current sensitivity. */
-  rules(): WindowRules {
+  /**
+   * The score thresholds and window rules in force for the current sensitivity; for a
+   * point judged by its counts (a ratio with the events of its window), a window opens on
+   * the first point at the open score: that point's test already weighs every event of its
+   * window, and the next points share those events, so waiting for them adds time, not
+   * evidence (the open score is the same improbability).
+   */
+  rules(counted = false): WindowRules {
     const sensitivity = this.options.sensitivity;
     if (this.cachedRules?.sensitivity !== sensitivity) {
       const t = thresholdsFor(sensitivity);
-      this.cachedRules = { sensitivity, rules: { ...this.windowRules, openScore: t.score, stayScore: t.stayScore } };
+      const rules = { ...this.windowRules, openScore: t.score, stayScore: t.stayScore };
+      this.cachedRules = { sensitivity, rules, countRules: { ...rules, minPoints: 1, minDurationMs: 0 } };
     }
-    return this.cachedRules.rules;
+    return counted ? this.cachedRules.countRules : this.cachedRules.rules;
   }
 
   /** What is recorded with each window: enough to explain and reproduce it. */
-  windowParams(): Record<string, unknown> {
+  windowParams(counted = false): Record<string, unknown> {
     const p = this.detector.params;
-    const rules = this.rules();
+    const rules = this.rules(counted);
     return {
       sensitivity: this.options.sensitivity,
       direction: this.options.direction,
@@ -123,7 +130,8 @@ export class SeriesMonitor {
     const events: WindowEvent[] = [];
     if (before !== null && Number.isFinite(value) && this.detector.isGap(ts - before)) events.push(...this.tracker.interrupt());
     const point = this.detector.step(ts, value, this.options, counts);
-    if (Number.isFinite(value)) events.push(...this.tracker.step(ts, point.score, point.direction, this.rules(), () => this.windowParams(), point.sustainedSince));
+    const counted = counts !== undefined && counts.trials > 0 && Number.isFinite(counts.trials);
+    if (Number.isFinite(value)) events.push(...this.tracker.step(ts, point.score, point.direction, this.rules(counted), () => this.windowParams(counted), point.sustainedSince));
     return { point, events };
   }
 

@@ -252,13 +252,17 @@ function controllerSeries(c: string, queue: EqMatcher[], ctl: EqMatcher[], sourc
     // Failures as a share of the work (judged by their counts): a burst of work brings more
     // errors at the same ratio, which is not a failure; 15 % of reconciles failing is one,
     // however few reconciles a controller does. (Retries are not watched: they count every
-    // requeue, a pending object's polling included, and their failures are these.)
+    // requeue, a pending object's polling included, and their failures are these.) Over a
+    // minute and a half: on a controller of a few reconciles a minute, a fault failing one
+    // in seven shows three or four failures that far apart — the count that is news there —
+    // and a window opens on the first point whose count is (see SeriesMonitor.rules).
     spec(k("error_ratio"), `Reconcile error ratio — ${c}`, c, {
       metric: "controller_runtime_reconcile_errors_total",
       matchers: ctl,
       fn: "ratio",
       over: { metric: "controller_runtime_reconcile_total" },
       agg: "sum",
+      windowSteps: 18,
       ...at,
     }),
     spec(k("active_workers"), `Active workers — ${c}`, c, { metric: "controller_runtime_active_workers", matchers: ctl, fn: "raw", agg: "sum", ...at }),

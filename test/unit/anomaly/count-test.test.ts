@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { AnomalyDetector } from "../../../server/anomaly/detector";
 import { CountModel, normalUpperTail, poissonAtLeast, poissonAtMost, zOfUpperTail } from "../../../server/anomaly/count-test";
 import { analyzeSeries } from "../../../server/anomaly/monitor";
-import { detectorDefaultsFor } from "../../../server/anomaly/watched-series";
+import { thresholdsFor } from "../../../server/anomaly/sensitivity";
+import { defaultWatchedSeries, detectorDefaultsFor } from "../../../server/anomaly/watched-series";
 import { HOUR, SEC, T0 } from "./series";
 
 const STEP = 5 * SEC;
@@ -76,6 +77,40 @@ describe("a ratio judged by its counts", () => {
       if (p.lower !== null) expect(p.lower).toBeGreaterThanOrEqual(0);
       if (p.upper !== null) expect(p.upper).toBeLessThanOrEqual(1);
     }
+  });
+
+  it("opens a window on the first point whose count is news (the next points share its events)", () => {
+    const three = ratioSeries(1_200, () => 24, windowed((i) => (i === 1_100 || i === 1_104 || i === 1_108 ? 1 : 0)));
+    const a = analyzeSeries(three, { direction: errorRatio.direction }, { params: errorRatio.params });
+    const open = thresholdsFor("medium").score;
+    const first = a.points.find((p) => p.score >= open);
+    expect(first).toBeDefined();
+    expect(a.windows).toHaveLength(1);
+    expect(a.windows[0].detectedAt).toBe(first?.ts);
+    // A series without counts still needs its points to persist: one strong point opens nothing.
+    const plain = analyzeSeries(
+      Array.from({ length: 400 }, (_, i): [number, number] => [T0 + i * STEP, i === 300 ? 50 : 10 + (i % 3)]),
+      { direction: "above" },
+    );
+    expect(plain.windows).toEqual([]);
+  });
+
+  it("counts the failures of the built-in error ratio's window: three in 65 s on a controller of 30 reconciles a minute", () => {
+    const spec = defaultWatchedSeries(["configmaps"]).find((s) => s.key === 'error_ratio{controller="configmaps"}');
+    const steps = spec?.query.windowSteps ?? 12;
+    const trials = (30 * steps * STEP) / 60_000;
+    const failures = new Set([1_100, 1_101, 1_113]);
+    const perStep = (i: number) => (failures.has(i) ? 1 : 0);
+    const events = (i: number) => {
+      let sum = 0;
+      for (let j = Math.max(0, i - steps + 1); j <= i; j += 1) sum += perStep(j);
+      return sum;
+    };
+    const series = Array.from({ length: 1_200 }, (_, i): [number, number, number, number] => [T0 + i * STEP, events(i) / trials, trials, 1 / steps]);
+    const a = analyzeSeries(series, { direction: errorRatio.direction }, { params: errorRatio.params });
+    expect(a.windows).toHaveLength(1);
+    expect(a.windows[0].detectedAt).toBeGreaterThanOrEqual(T0 + 1_113 * STEP);
+    expect(a.windows[0].detectedAt).toBeLessThanOrEqual(T0 + 1_116 * STEP);
   });
 
   it("does not alarm when a burst of work brings more failures at the usual ratio", () => {

@@ -60,6 +60,7 @@ describe("default watched series", () => {
       ],
       fn: "ratio",
       over: { metric: "controller_runtime_reconcile_total" },
+      windowSteps: 18,
     });
     // Loopscope's own controllers leave the adds of a periodic resync out of the adds rate.
     expect(byKey.get('adds_rate{controller="pods"}')).toMatchObject({
