@@ -1,9 +1,14 @@
 // The reconcile workload of bench/leaks.ts as a plain Node process, with or without the
-// agent (`node --import @loopscope/agent/register bench/agent-workload.mjs PORT SLICES SLICE_MS`).
-// Prints one JSON line: throughput (reconciles/s) of each slice after a warm-up.
+// agent (`node --import @loopscope/agent/register bench/agent-workload.mjs PORT`).
+// After a 2 s warm-up it prints "ready", then answers each stdin line "slice MS" with one
+// JSON line {perSecond, cpuPerOp} for a slice of that length, so the bench can alternate
+// short slices of a process with the agent and one without it (both alive all along,
+// each slice beside its pair in time). "end" prints the young generation's size and exits.
 import http from "node:http";
+import { createInterface } from "node:readline";
+import v8 from "node:v8";
 
-const [port, slices, sliceMs] = process.argv.slice(2).map(Number);
+const [port] = process.argv.slice(2).map(Number);
 const withAgent = process.execArgv.some((a) => a.includes("register"));
 const { trackWork } = withAgent ? await import("@loopscope/agent") : { trackWork: (_unit, fn) => Promise.resolve().then(fn) };
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -34,8 +39,10 @@ async function reconcile() {
 }
 
 let ids = 0;
-async function throughput(ms, workers = 4) {
+/** Reconciles per second over `ms`, and this process's CPU per reconcile (µs; all its threads, the collector's included). */
+async function slice(ms, workers = 4) {
   let done = 0;
+  const cpu = process.cpuUsage();
   const endAt = performance.now() + ms;
   await Promise.all(
     Array.from({ length: workers }, async () => {
@@ -46,21 +53,20 @@ async function throughput(ms, workers = 4) {
       }
     }),
   );
-  return done / (ms / 1_000);
+  const used = process.cpuUsage(cpu);
+  return { perSecond: done / (ms / 1_000), cpuPerOp: (used.user + used.system) / Math.max(done, 1) };
 }
 
-await throughput(2_000);
-const out = [];
-const cpu = process.cpuUsage();
-let ops = 0;
-for (let i = 0; i < slices; i++) {
-  const perSecond = await throughput(sliceMs);
-  out.push(perSecond);
-  ops += perSecond * (sliceMs / 1_000);
+await slice(2_000);
+console.log("ready");
+for await (const line of createInterface({ input: process.stdin })) {
+  const [command, ms] = line.trim().split(" ");
+  if (command === "slice") console.log(JSON.stringify(await slice(Number(ms))));
+  else if (command === "end") break;
 }
-const used = process.cpuUsage(cpu);
-// This process's CPU per reconcile (µs), less sensitive than throughput to other work on the machine.
-console.error(`cpu-us-per-op ${((used.user + used.system) / ops).toFixed(1)}`);
-console.log(JSON.stringify(out));
+// The young generation V8 settled on: objects kept alive across young collections make it grow, and a
+// larger one costs every allocation cache misses (the agent's short-lived bookkeeping must not do that).
+const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space");
+console.log(JSON.stringify({ newSpaceMb: (newSpace?.space_size ?? 0) / 1048576 }));
 agent.destroy();
 process.exit(0);

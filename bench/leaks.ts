@@ -7,12 +7,14 @@
  *   node --import tsx bench/leaks.ts            (everything, ~3 min on 2 cores)
  *   node --import tsx bench/leaks.ts --quick    (shorter rounds and corpus)
  *   node --import tsx bench/leaks.ts --agent-only [--runs N]
- *                                              (only the agent in a separate process, N paired runs, default 6)
+ *                                              (only the agent in a separate process: N pairs of processes,
+ *                                              default 2, each alternating 60 slice pairs)
  *
  * The last line is one JSON object with the figures.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import http from "node:http";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -266,41 +268,103 @@ agent.destroy();
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 // Always from the current source, so the figure is this checkout's agent.
 execFileSync(process.execPath, [`${repoRoot}packages/agent/build.mjs`], { stdio: "inherit" });
-/** One process's slice throughputs (reconciles/s) and its CPU per reconcile (µs). */
-function workload(withAgent: boolean, promises: boolean, slices: number, sliceMs: number): { perSecond: number[]; cpuPerOp: number } {
-  const args = [...(withAgent ? ["--import", "@loopscope/agent/register"] : []), `${repoRoot}bench/agent-workload.mjs`, String(api.port), String(slices), String(sliceMs)];
-  const env = { ...process.env, LOOPSCOPE_AGENT_PORT: "0", LOOPSCOPE_AGENT_PROMISES: promises ? "1" : "0" };
-  const run = spawnSync(process.execPath, args, { encoding: "utf8", cwd: repoRoot, env });
-  if (run.status !== 0) throw new Error(`agent workload failed: ${run.stderr}`);
-  return { perSecond: JSON.parse(run.stdout.trim().split("\n").pop() ?? "[]"), cpuPerOp: Number(/cpu-us-per-op (\S+)/.exec(run.stderr)?.[1] ?? Number.NaN) };
+/** A workload process (bench/agent-workload.mjs) that runs one slice per request, kept alive between slices. */
+interface WorkloadProcess {
+  slice(ms: number): Promise<{ perSecond: number; cpuPerOp: number }>;
+  /** Ends the process; resolves to the size of its young generation (MB). */
+  end(): Promise<number>;
 }
-/** Paired processes (alternating which runs first): the agent's throughput over the same workload without it, and the CPU-per-reconcile ratio. */
-function agentProcessRatio(promises: boolean, runs: number): { ratio: number; cpuRatio: number; off: number; on: number } {
+
+async function startWorkload(withAgent: boolean, promises: boolean): Promise<WorkloadProcess> {
+  const args = [...(withAgent ? ["--import", "@loopscope/agent/register"] : []), `${repoRoot}bench/agent-workload.mjs`, String(api.port)];
+  const env = { ...process.env, LOOPSCOPE_AGENT_PORT: "0", LOOPSCOPE_AGENT_PROMISES: promises ? "1" : "0" };
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`agent workload exited: ${stderr}`);
+    return line.value;
+  };
+  if ((await next()) !== "ready") throw new Error(`agent workload did not start: ${stderr}`);
+  return {
+    async slice(ms) {
+      child.stdin.write(`slice ${ms}\n`);
+      return JSON.parse(await next());
+    },
+    async end() {
+      child.stdin.write("end\n");
+      const { newSpaceMb } = JSON.parse(await next()) as { newSpaceMb: number };
+      return newSpaceMb;
+    },
+  };
+}
+
+/** Slice pairs per pair of processes: each pair is two 300 ms slices next to each other in time. */
+const SLICE_PAIRS = quick ? 20 : 60;
+const SLICE_MS = 300;
+
+/**
+ * The agent's cost in a separate plain Node process: `runs` pairs of processes, one with the
+ * agent and one without, both alive for the whole measurement, alternating short slices
+ * (which goes first alternates too). Each slice pair shares the machine's moment, so the
+ * slow swings of a 2-core VM (2× between slices of one process) cancel in its ratio; the
+ * figure is the median ratio over every slice pair, with its quartiles.
+ */
+async function agentProcessRatio(
+  promises: boolean,
+  runs: number,
+): Promise<{ ratio: number; quartiles: [number, number]; cpuRatio: number; off: number; on: number; newSpaceOffMb: number; newSpaceOnMb: number }> {
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
-  let off = 0;
-  let on = 0;
+  const offRates: number[] = [];
+  const onRates: number[] = [];
+  const newSpaceOff: number[] = [];
+  const newSpaceOn: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const [first, second] = run % 2 === 0 ? [false, true] : [true, false];
-    const a = workload(first, promises, 10, 300);
-    const b = workload(second, promises, 10, 300);
-    const [without, withAgent] = first ? [b, a] : [a, b];
-    ratios.push(median(withAgent.perSecond) / median(without.perSecond));
-    cpuRatios.push(without.cpuPerOp / withAgent.cpuPerOp);
-    off += median(without.perSecond) / runs;
-    on += median(withAgent.perSecond) / runs;
+    const [without, withAgent] = [await startWorkload(false, promises), await startWorkload(true, promises)];
+    for (let pair = 0; pair < SLICE_PAIRS; pair++) {
+      const [first, second] = (run + pair) % 2 === 0 ? [without, withAgent] : [withAgent, without];
+      const a = await first.slice(SLICE_MS);
+      const b = await second.slice(SLICE_MS);
+      const [off, on] = first === without ? [a, b] : [b, a];
+      ratios.push(on.perSecond / off.perSecond);
+      cpuRatios.push(off.cpuPerOp / on.cpuPerOp);
+      offRates.push(off.perSecond);
+      onRates.push(on.perSecond);
+    }
+    newSpaceOff.push(await without.end());
+    newSpaceOn.push(await withAgent.end());
   }
-  return { ratio: median(ratios), cpuRatio: median(cpuRatios), off, on };
+  const sorted = [...ratios].sort((x, y) => x - y);
+  const quartiles: [number, number] = [sorted[Math.floor(sorted.length / 4)], sorted[Math.floor((3 * sorted.length) / 4)]];
+  return {
+    ratio: median(ratios),
+    quartiles,
+    cpuRatio: median(cpuRatios),
+    off: median(offRates),
+    on: median(onRates),
+    newSpaceOffMb: median(newSpaceOff),
+    newSpaceOnMb: median(newSpaceOn),
+  };
 }
-const agentRuns = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 2 : 6;
+const agentRuns = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 1 : 2;
 if (!(Number.isInteger(agentRuns) && agentRuns > 0)) throw new Error("--runs needs a positive whole number");
-const agentDefault = agentProcessRatio(false, agentRuns);
-const agentDeep = agentProcessRatio(true, agentRuns);
+const agentDefault = await agentProcessRatio(false, agentRuns);
+const agentDeep = await agentProcessRatio(true, agentRuns);
 const agentRatio = agentDefault.ratio;
 console.log("\nThe agent in a separate plain Node process (node --import @loopscope/agent/register; same reconcile workload through trackWork)");
-console.log(`  ${"".padEnd(24)} ${"without agent".padStart(14)} ${"with agent".padStart(12)}   throughput ratio (median of ${agentRuns} paired processes; target)   CPU ratio`);
-console.log(`  ${"default".padEnd(24)} ${agentDefault.off.toFixed(0).padStart(12)}/s ${agentDefault.on.toFixed(0).padStart(10)}/s   ${agentDefault.ratio.toFixed(3)} (≥ 0.95)   ${agentDefault.cpuRatio.toFixed(3)}`);
-console.log(`  ${"promise tracking on".padEnd(24)} ${agentDeep.off.toFixed(0).padStart(12)}/s ${agentDeep.on.toFixed(0).padStart(10)}/s   ${agentDeep.ratio.toFixed(3)} (≥ 0.75)   ${agentDeep.cpuRatio.toFixed(3)}`);
+console.log(
+  `  ${"".padEnd(24)} ${"without agent".padStart(14)} ${"with agent".padStart(12)}   throughput ratio (median of ${agentRuns * SLICE_PAIRS} slice pairs, quartiles; target)   CPU ratio   young generation (MB, without → with)`,
+);
+const youngGeneration = (r: typeof agentDefault) => `${r.newSpaceOffMb.toFixed(0)} → ${r.newSpaceOnMb.toFixed(0)}`;
+console.log(
+  `  ${"default".padEnd(24)} ${agentDefault.off.toFixed(0).padStart(12)}/s ${agentDefault.on.toFixed(0).padStart(10)}/s   ${agentDefault.ratio.toFixed(3)} (${agentDefault.quartiles.map((q) => q.toFixed(2)).join("–")}; ≥ 0.95)   ${agentDefault.cpuRatio.toFixed(3)}   ${youngGeneration(agentDefault)}`,
+);
+console.log(
+  `  ${"promise tracking on".padEnd(24)} ${agentDeep.off.toFixed(0).padStart(12)}/s ${agentDeep.on.toFixed(0).padStart(10)}/s   ${agentDeep.ratio.toFixed(3)} (${agentDeep.quartiles.map((q) => q.toFixed(2)).join("–")}; ≥ 0.75)   ${agentDeep.cpuRatio.toFixed(3)}   ${youngGeneration(agentDeep)}`,
+);
 api.child.kill();
 if (agentOnly) {
   console.log(
@@ -309,6 +373,7 @@ if (agentOnly) {
       overhead_ratio_agent_process_deep: round3(agentDeep.ratio),
       cpu_ratio_agent_process: round3(agentDefault.cpuRatio),
       cpu_ratio_agent_process_deep: round3(agentDeep.cpuRatio),
+      young_generation_mb_agent_process: { without: agentDefault.newSpaceOffMb, with: agentDefault.newSpaceOnMb, with_deep: agentDeep.newSpaceOnMb },
     }),
   );
   process.exit(0);
