@@ -358,13 +358,11 @@ console.log("\nThe agent in a separate plain Node process (node --import @loopsc
 console.log(
   `  ${"".padEnd(24)} ${"without agent".padStart(14)} ${"with agent".padStart(12)}   throughput ratio (median of ${agentRuns * SLICE_PAIRS} slice pairs, quartiles; target)   CPU ratio   young generation (MB, without → with)`,
 );
-const youngGeneration = (r: typeof agentDefault) => `${r.newSpaceOffMb.toFixed(0)} → ${r.newSpaceOnMb.toFixed(0)}`;
-console.log(
-  `  ${"default".padEnd(24)} ${agentDefault.off.toFixed(0).padStart(12)}/s ${agentDefault.on.toFixed(0).padStart(10)}/s   ${agentDefault.ratio.toFixed(3)} (${agentDefault.quartiles.map((q) => q.toFixed(2)).join("–")}; ≥ 0.95)   ${agentDefault.cpuRatio.toFixed(3)}   ${youngGeneration(agentDefault)}`,
-);
-console.log(
-  `  ${"promise tracking on".padEnd(24)} ${agentDeep.off.toFixed(0).padStart(12)}/s ${agentDeep.on.toFixed(0).padStart(10)}/s   ${agentDeep.ratio.toFixed(3)} (${agentDeep.quartiles.map((q) => q.toFixed(2)).join("–")}; ≥ 0.75)   ${agentDeep.cpuRatio.toFixed(3)}   ${youngGeneration(agentDeep)}`,
-);
+/** One printed row: throughputs, the median ratio with its quartiles against the target, CPU ratio, young generation. */
+const agentRow = (label: string, r: typeof agentDefault, target: string) =>
+  `  ${label.padEnd(24)} ${r.off.toFixed(0).padStart(12)}/s ${r.on.toFixed(0).padStart(10)}/s   ${r.ratio.toFixed(3)} (${r.quartiles.map((q) => q.toFixed(2)).join("–")}; ${target})   ${r.cpuRatio.toFixed(3)}   ${r.newSpaceOffMb.toFixed(0)} → ${r.newSpaceOnMb.toFixed(0)}`;
+console.log(agentRow("default", agentDefault, "≥ 0.95"));
+console.log(agentRow("promise tracking on", agentDeep, "≥ 0.75"));
 api.child.kill();
 if (agentOnly) {
   console.log(
