@@ -77,10 +77,21 @@ export interface StorageFigures {
     ingest: IngestFigures;
     weekQueryP50Ms: number;
     weekQueryMaxMs: number;
-    weekQueries: { name: string; p50Ms: number }[];
+    weekQueries: WeekQuery[];
+    /** The same queries with the 5-minute rollup off (the 1-minute level's answers), run alternately with them. */
+    baselineWeekQueryP50Ms: number;
     retentionDropDayMs: number;
     droppedDay: string;
   };
+}
+
+/** One week-long query's p50 on the engine as shipped and with the 5-minute rollup off, and the levels its counter buckets were read from. */
+export interface WeekQuery {
+  name: string;
+  p50Ms: number;
+  baselineP50Ms: number;
+  levels: string[];
+  baselineLevels: string[];
 }
 
 export interface RunOptions {
@@ -372,9 +383,10 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   await Promise.all([rollup(), rollup()]);
   await pool.query("ANALYZE samples");
   await pool.query("ANALYZE samples_1m");
+  await pool.query("ANALYZE samples_5m");
   const rollupS = (performance.now() - rollupStarted) / 1_000;
   const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM samples WHERE series_id = ANY($1::int[])", [[...ids.values()]]);
-  print(`  prefill ${fmt(Number(rows[0].n) / 1e6, 1)} M samples in ${fmt(prefillS, 1)} s; rollup kept (rebuilt per day) in ${fmt(rollupS, 1)} s`);
+  print(`  prefill ${fmt(Number(rows[0].n) / 1e6, 1)} M samples in ${fmt(prefillS, 1)} s; rollups (1 and 5 min) rebuilt per day in ${fmt(rollupS, 1)} s`);
 
   print(`== ingest on top of it (${rounds} runs)`);
   const ingest = await ingestRatio(pool, now - 20 * 3_600_000 + (2 * rounds + 3) * INGEST_TICKS * SCRAPE_MS, rounds);
@@ -382,10 +394,16 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
 
   // The controller page's queries over the week, through the query service as wired in the app.
   const queryPool = createTimeseriesPool(url, { applicationName: "loopscope-bench-query", max: 4, settings: QUERY_SESSION_SETTINGS, log: quiet });
-  const query = new QueryService({ pool: queryPool, parallelism: 2, minWindowMs: 60_000 });
-  const weekQueries: { name: string; p50Ms: number }[] = [];
+  // The engine as shipped beside the same engine with the 5-minute rollup off (its counters then
+  // come from the 1-minute level), each query alternating between them; the levels each read are noted.
+  let levels = new Set<string>();
+  const onCounterLevel = (level: string) => levels.add(level);
+  const query = new QueryService({ pool: queryPool, parallelism: 2, minWindowMs: 60_000, source: { onCounterLevel } });
+  const baseline = new QueryService({ pool: queryPool, parallelism: 2, minWindowMs: 60_000, source: { fiveMinute: false, onCounterLevel } });
+  const weekQueries: WeekQuery[] = [];
   const absent: string[] = [];
   const allTimes: number[] = [];
+  const allBaselineTimes: number[] = [];
   try {
     const panels = controllerPanels("c1");
     const held = new Set(LARGE_METRICS.map(([metric]) => metric));
@@ -399,26 +417,57 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
           continue;
         }
         const input: RangeQuery = rangeQuerySchema.parse({ ...q.query, start, end, maxPoints: 1_000 });
-        for (let i = 0; i < 2; i += 1) await query.range(input);
-        const times: number[] = [];
-        for (let i = 0; i < 9; i += 1) {
+        const timed = async (service: QueryService) => {
+          levels = new Set();
           const t = performance.now();
-          const result = await query.range(input);
-          times.push(performance.now() - t);
+          const result = await service.range(input);
+          const ms = performance.now() - t;
           if (result.series.length === 0) throw new Error(`the ${panel.id}/${q.name} query (${q.query.metric}) found no series`);
+          return { ms, levels: [...levels].sort() };
+        };
+        for (let i = 0; i < 2; i += 1) {
+          await timed(query);
+          await timed(baseline);
+        }
+        const times: number[] = [];
+        const baselineTimes: number[] = [];
+        let read: string[] = [];
+        let baselineRead: string[] = [];
+        for (let i = 0; i < 9; i += 1) {
+          // Which side goes first alternates, so neither always runs on a warmer cache.
+          const [a, b] = i % 2 === 0 ? [query, baseline] : [baseline, query];
+          const first = await timed(a);
+          const second = await timed(b);
+          const mine = a === query ? first : second;
+          const theirs = a === query ? second : first;
+          times.push(mine.ms);
+          baselineTimes.push(theirs.ms);
+          read = mine.levels;
+          baselineRead = theirs.levels;
         }
         allTimes.push(...times);
-        weekQueries.push({ name: `${panel.id}/${q.name}`, p50Ms: median(times) });
+        allBaselineTimes.push(...baselineTimes);
+        weekQueries.push({ name: `${panel.id}/${q.name}`, p50Ms: median(times), baselineP50Ms: median(baselineTimes), levels: read, baselineLevels: baselineRead });
       }
     }
   } finally {
     await queryPool.end();
   }
-  print("== the controller page's week-long queries (p50 of 9 runs after 2 warm-ups)");
-  for (const q of weekQueries) print(`  ${q.name.padEnd(24)} p50 ${fmt(q.p50Ms)} ms`);
+  const levelText = (l: string[]) => (l.length > 0 ? l.join("+") : "raw values");
+  print("== the controller page's week-long queries (p50 of 9 runs after 2 warm-ups; baseline: 5-minute rollup off, run alternately)");
+  print(`  ${"query".padEnd(24)} ${"p50".padStart(9)} ${"read".padEnd(10)} ${"baseline".padStart(9)} ${"read".padEnd(10)} ratio`);
+  for (const q of weekQueries) {
+    print(
+      `  ${q.name.padEnd(24)} ${fmt(q.p50Ms).padStart(6)} ms ${levelText(q.levels).padEnd(10)} ${fmt(q.baselineP50Ms).padStart(6)} ms ${levelText(q.baselineLevels).padEnd(10)} ${fmt(q.p50Ms / q.baselineP50Ms, 2)}×`,
+    );
+  }
   if (absent.length > 0) print(`  not timed, no such series in the table (only Loopscope's own controllers have them): ${absent.join(", ")}`);
   const weekQueryP50Ms = median(allTimes);
-  print(`  all of them                 p50 ${fmt(weekQueryP50Ms)} ms (target < 200), slowest query's p50 ${fmt(Math.max(...weekQueries.map((q) => q.p50Ms)))} ms`);
+  const baselineWeekQueryP50Ms = median(allBaselineTimes);
+  print(
+    `  all of them                 p50 ${fmt(weekQueryP50Ms)} ms (target < 200; baseline ${fmt(baselineWeekQueryP50Ms)} ms, ${fmt(weekQueryP50Ms / baselineWeekQueryP50Ms, 2)}×), slowest query's p50 ${fmt(Math.max(...weekQueries.map((q) => q.p50Ms)))} ms (baseline ${fmt(Math.max(...weekQueries.map((q) => q.baselineP50Ms)))} ms)`,
+  );
+  print(`  load average after the queries: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 
   // Retention: the oldest day past a retention that ends just after it.
   const oldest = (await dayPartitions(pool))[0];
@@ -439,6 +488,7 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
     weekQueryP50Ms,
     weekQueryMaxMs: Math.max(...allTimes),
     weekQueries,
+    baselineWeekQueryP50Ms,
     retentionDropDayMs,
     droppedDay: new Date(oldest).toISOString().slice(0, 10),
   };
@@ -464,6 +514,9 @@ export function flatStorageFigures(figures: StorageFigures): Record<string, unkn
           large_remote_write_ratio_vs_copy: round(large.ingest.ratio, 3),
           week_query_p50_ms: round(large.weekQueryP50Ms, 1),
           week_query_slowest_p50_ms: round(Math.max(...large.weekQueries.map((q) => q.p50Ms)), 1),
+          week_query_1m_baseline_p50_ms: round(large.baselineWeekQueryP50Ms, 1),
+          week_query_1m_baseline_slowest_p50_ms: round(Math.max(...large.weekQueries.map((q) => q.baselineP50Ms)), 1),
+          week_query_levels: Object.fromEntries(large.weekQueries.map((q) => [q.name, q.levels.join("+") || "values"])),
           retention_drop_day_ms: round(large.retentionDropDayMs, 1),
         }
       : {}),
