@@ -77,10 +77,36 @@ export interface StorageFigures {
     ingest: IngestFigures;
     weekQueryP50Ms: number;
     weekQueryMaxMs: number;
-    weekQueries: { name: string; p50Ms: number }[];
+    weekQueries: WeekQuery[];
+    /** The same queries with the 5-minute rollup off (the 1-minute level's answers), taking turns with them. */
+    minuteLevelWeekQueryP50Ms: number;
+    /** The same queries as planned before (11-minute steps, 1-minute level), taking turns with them. */
+    beforeWeekQueryP50Ms: number;
     retentionDropDayMs: number;
     droppedDay: string;
   };
+}
+
+/** The step chosen for a week at 1,000 points before chosen steps were whole 5-minute multiples. */
+const BEFORE_WEEK_STEP_MS = 660_000;
+
+interface Side {
+  service: QueryService;
+  step: { stepMs?: number };
+}
+
+/**
+ * One week-long query's p50 on the engine as shipped, on the same plan with the 5-minute rollup
+ * off, and on the plan before (11-minute steps, 1-minute level), with the rollup levels each read.
+ */
+export interface WeekQuery {
+  name: string;
+  p50Ms: number;
+  levels: string[];
+  minuteLevelP50Ms: number;
+  minuteLevels: string[];
+  beforeP50Ms: number;
+  beforeLevels: string[];
 }
 
 export interface RunOptions {
@@ -372,9 +398,10 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
   await Promise.all([rollup(), rollup()]);
   await pool.query("ANALYZE samples");
   await pool.query("ANALYZE samples_1m");
+  await pool.query("ANALYZE samples_5m");
   const rollupS = (performance.now() - rollupStarted) / 1_000;
   const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM samples WHERE series_id = ANY($1::int[])", [[...ids.values()]]);
-  print(`  prefill ${fmt(Number(rows[0].n) / 1e6, 1)} M samples in ${fmt(prefillS, 1)} s; rollup kept (rebuilt per day) in ${fmt(rollupS, 1)} s`);
+  print(`  prefill ${fmt(Number(rows[0].n) / 1e6, 1)} M samples in ${fmt(prefillS, 1)} s; rollups (1 and 5 min) rebuilt per day in ${fmt(rollupS, 1)} s`);
 
   print(`== ingest on top of it (${rounds} runs)`);
   const ingest = await ingestRatio(pool, now - 20 * 3_600_000 + (2 * rounds + 3) * INGEST_TICKS * SCRAPE_MS, rounds);
@@ -382,10 +409,22 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
 
   // The controller page's queries over the week, through the query service as wired in the app.
   const queryPool = createTimeseriesPool(url, { applicationName: "loopscope-bench-query", max: 4, settings: QUERY_SESSION_SETTINGS, log: quiet });
-  const query = new QueryService({ pool: queryPool, parallelism: 2, minWindowMs: 60_000 });
-  const weekQueries: { name: string; p50Ms: number }[] = [];
+  // Three sides, each query taking turns between them (the order rotates): the engine as
+  // shipped; the same plan with the 5-minute rollup off (its counters then come from the
+  // 1-minute level); and the plan before it (the 11-minute step chosen for a week at 1,000
+  // points, on the 1-minute level). The rollup level each side's counters read is noted.
+  let levels = new Set<string>();
+  const onCounterLevel = (level: string) => levels.add(level);
+  const shipped = new QueryService({ pool: queryPool, parallelism: 2, minWindowMs: 60_000, source: { onCounterLevel } });
+  const minutes = new QueryService({ pool: queryPool, parallelism: 2, minWindowMs: 60_000, source: { fiveMinute: false, onCounterLevel } });
+  const sides: Side[] = [
+    { service: shipped, step: {} },
+    { service: minutes, step: {} },
+    { service: minutes, step: { stepMs: BEFORE_WEEK_STEP_MS } },
+  ];
+  const weekQueries: WeekQuery[] = [];
   const absent: string[] = [];
-  const allTimes: number[] = [];
+  const allTimes: number[][] = sides.map(() => []);
   try {
     const panels = controllerPanels("c1");
     const held = new Set(LARGE_METRICS.map(([metric]) => metric));
@@ -398,27 +437,56 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
           absent.push(`${panel.id}/${q.name} (${q.query.metric})`);
           continue;
         }
-        const input: RangeQuery = rangeQuerySchema.parse({ ...q.query, start, end, maxPoints: 1_000 });
-        for (let i = 0; i < 2; i += 1) await query.range(input);
-        const times: number[] = [];
-        for (let i = 0; i < 9; i += 1) {
+        const timed = async (side: Side) => {
+          const input: RangeQuery = rangeQuerySchema.parse({ ...q.query, ...side.step, start, end, maxPoints: 1_000 });
+          levels = new Set();
           const t = performance.now();
-          const result = await query.range(input);
-          times.push(performance.now() - t);
+          const result = await side.service.range(input);
+          const ms = performance.now() - t;
           if (result.series.length === 0) throw new Error(`the ${panel.id}/${q.name} query (${q.query.metric}) found no series`);
+          return { ms, levels: [...levels].sort() };
+        };
+        for (let i = 0; i < 2; i += 1) for (const side of sides) await timed(side);
+        const times: number[][] = sides.map(() => []);
+        const read: string[][] = sides.map(() => []);
+        for (let i = 0; i < 9; i += 1) {
+          // The order rotates, so no side always runs first (or on a cache the other warmed).
+          for (let k = 0; k < sides.length; k += 1) {
+            const which = (i + k) % sides.length;
+            const run = await timed(sides[which]);
+            times[which].push(run.ms);
+            read[which] = run.levels;
+          }
         }
-        allTimes.push(...times);
-        weekQueries.push({ name: `${panel.id}/${q.name}`, p50Ms: median(times) });
+        times.forEach((t, k) => allTimes[k].push(...t));
+        weekQueries.push({
+          name: `${panel.id}/${q.name}`,
+          p50Ms: median(times[0]),
+          levels: read[0],
+          minuteLevelP50Ms: median(times[1]),
+          minuteLevels: read[1],
+          beforeP50Ms: median(times[2]),
+          beforeLevels: read[2],
+        });
       }
     }
   } finally {
     await queryPool.end();
   }
-  print("== the controller page's week-long queries (p50 of 9 runs after 2 warm-ups)");
-  for (const q of weekQueries) print(`  ${q.name.padEnd(24)} p50 ${fmt(q.p50Ms)} ms`);
+  const levelText = (l: string[]) => (l.length > 0 ? l.join("+") : "values");
+  const cell = (ms: number, l: string[]) => `${fmt(ms).padStart(6)} ms ${levelText(l).padEnd(6)}`;
+  print("== the controller page's week-long queries (p50 of 9 runs after 2 warm-ups, the three sides taking turns; 'values': raw samples, no rollup)");
+  print(`  ${"query".padEnd(22)} ${"shipped (15 min)".padEnd(16)} ${"1-min level, same".padEnd(17)} ${"before (11 min, 1m)".padEnd(19)} shipped/before`);
+  for (const q of weekQueries) {
+    print(`  ${q.name.padEnd(22)} ${cell(q.p50Ms, q.levels)}   ${cell(q.minuteLevelP50Ms, q.minuteLevels)}    ${cell(q.beforeP50Ms, q.beforeLevels)}      ${fmt(q.p50Ms / q.beforeP50Ms, 2)}×`);
+  }
   if (absent.length > 0) print(`  not timed, no such series in the table (only Loopscope's own controllers have them): ${absent.join(", ")}`);
-  const weekQueryP50Ms = median(allTimes);
-  print(`  all of them                 p50 ${fmt(weekQueryP50Ms)} ms (target < 200), slowest query's p50 ${fmt(Math.max(...weekQueries.map((q) => q.p50Ms)))} ms`);
+  const [weekQueryP50Ms, minuteLevelWeekQueryP50Ms, beforeWeekQueryP50Ms] = allTimes.map(median);
+  const slowest = (pick: (q: WeekQuery) => number) => Math.max(...weekQueries.map(pick));
+  print(
+    `  all of them            p50 ${fmt(weekQueryP50Ms)} ms (target < 200; 1-minute level ${fmt(minuteLevelWeekQueryP50Ms)} ms, before ${fmt(beforeWeekQueryP50Ms)} ms); slowest query's p50 ${fmt(slowest((q) => q.p50Ms))} ms (${fmt(slowest((q) => q.minuteLevelP50Ms))}, ${fmt(slowest((q) => q.beforeP50Ms))} ms)`,
+  );
+  print(`  load average after the queries: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 
   // Retention: the oldest day past a retention that ends just after it.
   const oldest = (await dayPartitions(pool))[0];
@@ -437,8 +505,10 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
     rollupS,
     ingest,
     weekQueryP50Ms,
-    weekQueryMaxMs: Math.max(...allTimes),
+    weekQueryMaxMs: Math.max(...allTimes[0]),
     weekQueries,
+    minuteLevelWeekQueryP50Ms,
+    beforeWeekQueryP50Ms,
     retentionDropDayMs,
     droppedDay: new Date(oldest).toISOString().slice(0, 10),
   };
@@ -464,6 +534,11 @@ export function flatStorageFigures(figures: StorageFigures): Record<string, unkn
           large_remote_write_ratio_vs_copy: round(large.ingest.ratio, 3),
           week_query_p50_ms: round(large.weekQueryP50Ms, 1),
           week_query_slowest_p50_ms: round(Math.max(...large.weekQueries.map((q) => q.p50Ms)), 1),
+          week_query_1m_level_p50_ms: round(large.minuteLevelWeekQueryP50Ms, 1),
+          week_query_1m_level_slowest_p50_ms: round(Math.max(...large.weekQueries.map((q) => q.minuteLevelP50Ms)), 1),
+          week_query_before_p50_ms: round(large.beforeWeekQueryP50Ms, 1),
+          week_query_before_slowest_p50_ms: round(Math.max(...large.weekQueries.map((q) => q.beforeP50Ms)), 1),
+          week_query_levels: Object.fromEntries(large.weekQueries.map((q) => [q.name, q.levels.join("+") || "values"])),
           retention_drop_day_ms: round(large.retentionDropDayMs, 1),
         }
       : {}),

@@ -9,6 +9,7 @@ import {
   type RegressionBuckets,
   type ValueBuckets,
 } from "./buckets";
+import { COMBINED_INCREASE, FIVE_MINUTES_MS } from "../store/rollup-5m";
 import { QueryCancelledError } from "./query-cost";
 import type { EvalPlan, MinMaxPlan } from "./range-plan";
 import { type QueryContext, type SampleSource, type StoredSeries, yieldToEventLoop } from "./sample-source";
@@ -105,7 +106,7 @@ export const ROLLUP_MIN_BUCKET_MS = 5 * 60_000;
 const COMBINED_PIECES = `sum(n)::float8 AS n, ${EPOCH_MS("min(t0)")} AS t0, ${EPOCH_MS("max(t1)")} AS t1,
     sum(fv) FILTER (WHERE plv IS NULL) AS fv,
     sum(lv) FILTER (WHERE nfv IS NULL) AS lv,
-    sum(inc) + coalesce(sum(fv - plv) FILTER (WHERE fv >= plv), 0) + coalesce(sum(fv) FILTER (WHERE fv < plv), 0) AS inc`;
+    ${COMBINED_INCREASE} AS inc`;
 const PIECE = "SELECT series_id AS id, ts AS t0, ts AS t1, 1 AS n, value AS fv, value AS lv, 0::float8 AS inc FROM samples";
 const ROLLUP_COUNTER_SQL = `
 SELECT a.id, g.i, a.n, a.t0, a.t1, a.fv, a.lv, a.inc
@@ -132,16 +133,20 @@ CROSS JOIN LATERAL (
 ) a`;
 
 /**
- * Counters from the rollup when every bucket edge is a whole minute: the same pieces as
- * ROLLUP_COUNTER_SQL (its raw edges are empty then), but read with one index range scan
- * per series over the plan's minutes instead of one scan of every series per bucket;
- * minute m is in bucket i = (m − origin) div stride when it ends by the bucket's end.
- * The pieces are combined in the same order with the same arithmetic, so the rows are
- * the same (ordered by bucket, which orders a series' minutes as their first sample
- * does). Measured on a week of 11-minute buckets over 21 counters, 20–40 % cheaper:
- * per bucket the scan descended the index once for each series and sorted the union.
+ * Counters from a rollup level when every bucket edge is a whole row of it (a minute of
+ * `samples_1m`, or five of `samples_5m`): the same pieces as ROLLUP_COUNTER_SQL (its raw
+ * edges are empty then), but read with one index range scan per series over the plan's
+ * rows instead of one scan of every series per bucket; row m is in bucket
+ * i = (m − origin) div stride when it ends by the bucket's end. The pieces are combined
+ * in the same order with the same arithmetic, so the rows are the same (ordered by
+ * bucket, which orders a series' rows as their first sample does). Measured on a week of
+ * 11-minute buckets over 21 counters, 20–40 % cheaper than bucket by bucket: per bucket
+ * the scan descended the index once for each series and sorted the union. A block of
+ * `samples_5m` is its five minutes combined the same way, so both levels give the same
+ * rows (exactly so when the sums are exact, e.g. whole-number counters).
  */
-const ALIGNED_ROLLUP_COUNTER_SQL = `
+function alignedRollupCounterSql(table: "samples_1m" | "samples_5m"): string {
+  return `
 SELECT s.id, q.i, q.n, q.t0, q.t1, q.fv, q.lv, q.inc
 FROM unnest($1::int[]) AS s(id)
 CROSS JOIN LATERAL (
@@ -151,7 +156,7 @@ CROSS JOIN LATERAL (
     FROM (
       SELECT (m - $5::bigint) / $6::bigint AS i, m, bucket, first_ts AS t0, last_ts AS t1, n, first_v AS fv, last_v AS lv, inc
       FROM (
-        SELECT (date_part('epoch', bucket) * 1000)::bigint AS m, bucket, first_ts, last_ts, n, first_v, last_v, inc FROM samples_1m
+        SELECT (date_part('epoch', bucket) * 1000)::bigint AS m, bucket, first_ts, last_ts, n, first_v, last_v, inc FROM ${table}
         WHERE series_id = s.id AND bucket >= to_timestamp(${W_LO.replace("g.i", "$2::int")} / 1000)
           AND bucket < to_timestamp(${W_HI.replace("g.i", "$3::int")} / 1000)
       ) r
@@ -161,11 +166,49 @@ CROSS JOIN LATERAL (
   ) x
   GROUP BY i
 ) q`;
+}
+const ALIGNED_ROLLUP_COUNTER_SQL = alignedRollupCounterSql("samples_1m");
+const ALIGNED_ROLLUP_5M_COUNTER_SQL = alignedRollupCounterSql("samples_5m");
 
 /** Whether every bucket edge of the plan is a whole minute (the rollup alone answers its counter buckets). */
 export function minuteAligned(plan: EvalPlan): boolean {
-  return plan.origin % 60_000 === 0 && plan.bucketMs % 60_000 === 0 && plan.strideMs % 60_000 === 0;
+  return alignedTo(plan, 60_000);
 }
+
+/** Whether every bucket edge of the plan is a whole five-minute block (the 5-minute rollup alone answers its counter buckets). */
+export function fiveMinuteAligned(plan: EvalPlan): boolean {
+  return alignedTo(plan, FIVE_MINUTES_MS);
+}
+
+function alignedTo(plan: EvalPlan, ms: number): boolean {
+  return plan.origin % ms === 0 && plan.bucketMs % ms === 0 && plan.strideMs % ms === 0;
+}
+
+/**
+ * Where a plan's counter buckets are read: raw samples (narrow buckets, or the rollup off),
+ * the 1-minute rollup plus raw samples at unaligned edges ("1m+raw"), the 1-minute rollup
+ * alone, or the 5-minute one alone.
+ */
+export type CounterLevel = "raw" | "1m+raw" | "1m" | "5m";
+
+export interface CounterLevelOptions {
+  rollup: boolean;
+  seriesScan: boolean;
+  fiveMinute: boolean;
+}
+
+export function counterLevel(plan: EvalPlan, options: CounterLevelOptions): CounterLevel {
+  if (!options.rollup || plan.bucketMs < ROLLUP_MIN_BUCKET_MS) return "raw";
+  if (!options.seriesScan || !minuteAligned(plan)) return "1m+raw";
+  return options.fiveMinute && fiveMinuteAligned(plan) ? "5m" : "1m";
+}
+
+const COUNTER_LEVEL_SQL: Record<CounterLevel, string> = {
+  raw: COUNTER_SQL,
+  "1m+raw": ROLLUP_COUNTER_SQL,
+  "1m": ALIGNED_ROLLUP_COUNTER_SQL,
+  "5m": ALIGNED_ROLLUP_5M_COUNTER_SQL,
+};
 
 // Gauges (deriv): least-squares sums, x in seconds since the bucket's start.
 const REGRESSION_SQL = `
@@ -291,6 +334,14 @@ export function bucketSpan(plan: EvalPlan, first: number, last: number): BucketS
   return hi < lo ? { offset: 0, length: 0 } : { offset: lo, length: hi - lo + 1 };
 }
 
+export interface SampleSourceOptions {
+  parallelism?: number;
+  rollup?: boolean;
+  seriesScan?: boolean;
+  fiveMinute?: boolean;
+  onCounterLevel?: (level: CounterLevel) => void;
+}
+
 /**
  * The Postgres side of queries: finds series and computes per-bucket aggregates in
  * SQL (so a week of 1 s samples crosses the wire as ~1,000 rows), fanning each
@@ -298,21 +349,23 @@ export function bucketSpan(plan: EvalPlan, first: number, last: number): BucketS
  */
 export class PgSampleSource implements SampleSource {
   private readonly parallelism: number;
-  private readonly rollup: boolean;
-  private readonly seriesScan: boolean;
+  private readonly levels: CounterLevelOptions;
+  private readonly onCounterLevel?: (level: CounterLevel) => void;
 
   /**
    * `rollup: false` reads counters and raw min/max from raw samples only (the reference path);
    * `seriesScan: false` reads minute-aligned counter buckets from the rollup bucket by bucket,
-   * as unaligned ones are (the earlier path, for tests and benchmarks).
+   * as unaligned ones are (the earlier path, for tests and benchmarks); `fiveMinute: false`
+   * reads five-minute-aligned counter buckets from the 1-minute rollup (the path before
+   * `samples_5m`, for tests and benchmarks). `onCounterLevel` hears where each counter query was read.
    */
   constructor(
     private readonly pool: pg.Pool,
-    options: { parallelism?: number; rollup?: boolean; seriesScan?: boolean } = {},
+    options: SampleSourceOptions = {},
   ) {
     this.parallelism = Math.max(1, options.parallelism ?? 2);
-    this.rollup = options.rollup ?? true;
-    this.seriesScan = options.seriesScan ?? true;
+    this.levels = { rollup: options.rollup ?? true, seriesScan: options.seriesScan ?? true, fiveMinute: options.fiveMinute ?? true };
+    this.onCounterLevel = options.onCounterLevel;
   }
 
   /**
@@ -331,7 +384,7 @@ export class PgSampleSource implements SampleSource {
   async minMaxBuckets(ids: readonly number[], plan: MinMaxPlan, ctx?: QueryContext): Promise<Map<number, (MinMaxBucket | undefined)[]>> {
     const out = new Map<number, (MinMaxBucket | undefined)[]>(ids.map((id) => [id, new Array(plan.buckets).fill(undefined)]));
     const [sql, extra] =
-      this.rollup && plan.bucketMs >= ROLLUP_MIN_MINMAX_BUCKET_MS ? [ROLLUP_MINMAX_SQL, [plan.start, plan.end]] : [MINMAX_SQL, [new Date(plan.start), new Date(plan.end)]];
+      this.levels.rollup && plan.bucketMs >= ROLLUP_MIN_MINMAX_BUCKET_MS ? [ROLLUP_MINMAX_SQL, [plan.start, plan.end]] : [MINMAX_SQL, [new Date(plan.start), new Date(plan.end)]];
     await this.run(ids, plan, sql, extra, ctx, (row, j) => {
       const target = out.get(row.id);
       if (!target) return;
@@ -343,8 +396,9 @@ export class PgSampleSource implements SampleSource {
   async counterBuckets(ids: readonly number[], plan: EvalPlan, ctx?: QueryContext): Promise<Map<number, CounterBuckets>> {
     const span = await this.span(ids, plan, ctx);
     const out = new Map<number, CounterBuckets>(ids.map((id) => [id, emptyCounterBuckets(span.length, span.offset)]));
-    const sql = !this.rollup || plan.bucketMs < ROLLUP_MIN_BUCKET_MS ? COUNTER_SQL : this.seriesScan && minuteAligned(plan) ? ALIGNED_ROLLUP_COUNTER_SQL : ROLLUP_COUNTER_SQL;
-    await this.run(ids, plan, sql, [plan.strideMs], ctx, (row, j) => {
+    const level = counterLevel(plan, this.levels);
+    this.onCounterLevel?.(level);
+    await this.run(ids, plan, COUNTER_LEVEL_SQL[level], [plan.strideMs], ctx, (row, j) => {
       const b = out.get(row.id);
       if (!b) return;
       b.count[j] = row.n;

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { type DatabaseSize, databaseSize } from "../store/retention";
-import { PgSampleSource } from "./pg-sample-source";
+import { PgSampleSource, type SampleSourceOptions } from "./pg-sample-source";
 import { type AdmissionLimits, QueryAdmission } from "./query-admission";
 import type { QueryLimits } from "./query-cost";
 import { type RangeQuery, type RangeResult, runRangeQuery } from "./range-query";
@@ -23,6 +23,8 @@ export interface QueryServiceOptions {
   limits?: Partial<QueryLimits>;
   /** Places for expensive queries (defaults: DEFAULT_ADMISSION_LIMITS). */
   admission?: Partial<AdmissionLimits>;
+  /** Which rollup levels the engine reads (default all), and a hook told where each counter query was read (benchmarks). */
+  source?: Pick<SampleSourceOptions, "fiveMinute" | "onCounterLevel">;
 }
 
 /**
@@ -34,7 +36,7 @@ export class QueryService {
   readonly admission: QueryAdmission;
 
   constructor(private readonly options: QueryServiceOptions) {
-    this.source = new PgSampleSource(options.pool, { parallelism: options.parallelism });
+    this.source = new PgSampleSource(options.pool, { ...options.source, parallelism: options.parallelism });
     this.admission = new QueryAdmission(options.admission);
   }
 

@@ -1,5 +1,5 @@
 /**
- * The time partitions of `samples` and `samples_1m`: one per UTC day, named after it.
+ * The time partitions of `samples`, `samples_1m` and `samples_5m`: one per UTC day, named after it.
  * Pure: names and bounds only, no I/O.
  *
  * A rollup row `bucket = s` summarises the samples with ts in the left-open minute
@@ -8,7 +8,9 @@
  * minute), a day D's partitions are:
  * - `samples_pYYYYMMDD`: ts in (D, D + 1 day], i.e. [D + 1 ms, D + 1 day + 1 ms) at the
  *   column's millisecond precision;
- * - `samples_1m_pYYYYMMDD`: bucket in [D, D + 1 day).
+ * - `samples_1m_pYYYYMMDD`: bucket in [D, D + 1 day);
+ * - `samples_5m_pYYYYMMDD`: bucket in [D, D + 1 day) (a block (s, s + 5 min] and its
+ *   minutes are on the same day: a day is a whole number of blocks).
  */
 
 export const DAY_MS = 86_400_000;
@@ -20,6 +22,7 @@ export interface DayPartition {
   readonly suffix: string;
   readonly samples: { readonly name: string; readonly from: number; readonly to: number };
   readonly rollup: { readonly name: string; readonly from: number; readonly to: number };
+  readonly rollup5m: { readonly name: string; readonly from: number; readonly to: number };
 }
 
 /** The UTC midnight of the day whose `samples` partition holds a sample stamped `ts` (epoch ms). */
@@ -45,6 +48,7 @@ export function dayPartition(day: number): DayPartition {
     suffix,
     samples: { name: `samples_p${suffix}`, from: day + 1, to: day + DAY_MS + 1 },
     rollup: { name: `samples_1m_p${suffix}`, from: day, to: day + DAY_MS },
+    rollup5m: { name: `samples_5m_p${suffix}`, from: day, to: day + DAY_MS },
   };
 }
 

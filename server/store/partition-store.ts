@@ -19,7 +19,7 @@ export async function samplesLayout(db: pg.ClientBase | pg.Pool): Promise<Sample
   return rows[0]?.partitioned ? "partitioned" : "plain";
 }
 
-async function childNames(db: pg.ClientBase | pg.Pool, parent: "samples" | "samples_1m"): Promise<string[]> {
+async function childNames(db: pg.ClientBase | pg.Pool, parent: "samples" | "samples_1m" | "samples_5m"): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
     "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass",
     [parent],
@@ -60,7 +60,7 @@ async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): 
 }
 
 /**
- * Makes sure the given days have their `samples` and `samples_1m` partitions; returns how
+ * Makes sure the given days have their `samples`, `samples_1m` and `samples_5m` partitions; returns how
  * many `samples` partitions were created. Each is made as a table of its own and then attached, which
  * takes only a SHARE UPDATE EXCLUSIVE lock on the parent, so reads and writes go on
  * meanwhile (CREATE TABLE … PARTITION OF would block them). `db` must not be inside a
@@ -72,7 +72,7 @@ export async function ensureDayPartitions(db: pg.ClientBase | pg.Pool, days: rea
     inTransaction(client, async () => {
       await client.query(PARTITION_LOCK_SQL);
       const existing = new Set(await childNames(client, "samples"));
-      const existingRollup = new Set(await childNames(client, "samples_1m"));
+      const existingRollup = new Set([...(await childNames(client, "samples_1m")), ...(await childNames(client, "samples_5m"))]);
       let created = 0;
       for (const day of days) {
         const p = dayPartition(day);
@@ -84,12 +84,11 @@ export async function ensureDayPartitions(db: pg.ClientBase | pg.Pool, days: rea
           existing.add(p.samples.name);
           created += 1;
         }
-        if (!existingRollup.has(p.rollup.name)) {
-          await client.query(`CREATE TABLE "${p.rollup.name}" (LIKE samples_1m INCLUDING DEFAULTS)`);
-          await client.query(
-            `ALTER TABLE samples_1m ATTACH PARTITION "${p.rollup.name}" FOR VALUES FROM ('${boundLiteral(p.rollup.from)}') TO ('${boundLiteral(p.rollup.to)}')`,
-          );
-          existingRollup.add(p.rollup.name);
+        for (const [parent, part] of [["samples_1m", p.rollup], ["samples_5m", p.rollup5m]] as const) {
+          if (existingRollup.has(part.name)) continue;
+          await client.query(`CREATE TABLE "${part.name}" (LIKE ${parent} INCLUDING DEFAULTS)`);
+          await client.query(`ALTER TABLE ${parent} ATTACH PARTITION "${part.name}" FOR VALUES FROM ('${boundLiteral(part.from)}') TO ('${boundLiteral(part.to)}')`);
+          existingRollup.add(part.name);
         }
       }
       return created;
@@ -104,8 +103,8 @@ export interface DroppedDay {
 }
 
 /**
- * Drops one day's `samples` and `samples_1m` partitions together (so the rollup keeps
- * matching the samples). Waits at most `lockTimeoutMs` for the parent's lock (a long
+ * Drops one day's `samples`, `samples_1m` and `samples_5m` partitions together (so the
+ * rollups keep matching the samples). Waits at most `lockTimeoutMs` for the parent's lock (a long
  * query holds it): on timeout it throws and the day is dropped on a later run.
  */
 export async function dropDayPartition(db: pg.ClientBase | pg.Pool, day: number, lockTimeoutMs = 2_000): Promise<DroppedDay> {
@@ -118,7 +117,7 @@ export async function dropDayPartition(db: pg.ClientBase | pg.Pool, day: number,
         "SELECT greatest(reltuples, 0)::bigint AS est FROM pg_class WHERE relname = $1 AND relnamespace = current_schema()::regnamespace",
         [p.samples.name],
       );
-      await client.query(`DROP TABLE IF EXISTS "${p.samples.name}", "${p.rollup.name}"`);
+      await client.query(`DROP TABLE IF EXISTS "${p.samples.name}", "${p.rollup.name}", "${p.rollup5m.name}"`);
       return { day, estimatedSamples: Number(rows[0]?.est ?? 0) };
     }),
   );

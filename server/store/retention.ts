@@ -94,13 +94,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Expires samples older than the retention period and keeps the day partitions ahead
  * of writes. On the partitioned layout (Loopscope's own), a day goes once every sample
- * it can hold is past the retention: its `samples` and `samples_1m` partitions are
+ * it can hold is past the retention: its `samples`, `samples_1m` and `samples_5m` partitions are
  * dropped together (no row is read or deleted, so retention costs the same whatever
  * the day holds; samples live up to one day past the retention). The partitions of
  * yesterday to three days ahead are made if missing, so writes never wait for one.
  * On a plain table (moved to TimescaleDB, Citus, pg_partman…), it deletes rows in ctid
  * batches of `batchSize` (each its own short transaction), pausing between batches,
- * and then drops the rollup minutes before the cutoff and recomputes the cutoff's.
+ * and then drops the rollup minutes and five-minute blocks before the cutoff and recomputes the cutoff's.
  * A stop request ends the run after the current step. Stale markers older than the
  * cutoff are deleted in both layouts.
  */

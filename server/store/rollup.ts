@@ -1,12 +1,10 @@
 import type pg from "pg";
+import { boundaryBlockSeries, expireFiveMinuteRollup, rebuildFiveMinuteRollup, recomputeFiveMinuteBlocks } from "./rollup-5m";
 import { appendToRollup, float8ArrayLiteral, groupByMinute, type MinuteGroup, type RollupRow, rollupMinute, type SampleColumns } from "./rollup-merge";
 
 export { MINUTE_MS, rollupMinute } from "./rollup-merge";
 
-/** Columns of `samples_1m`, in insert order. */
-const COLUMNS = "series_id, bucket, n, first_ts, first_v, last_ts, last_v, inc, min_v, max_v";
-const UPSERT = `ON CONFLICT (series_id, bucket) DO UPDATE SET n = excluded.n, first_ts = excluded.first_ts, first_v = excluded.first_v,
-  last_ts = excluded.last_ts, last_v = excluded.last_v, inc = excluded.inc, min_v = excluded.min_v, max_v = excluded.max_v`;
+import { ROLLUP_COLUMNS as COLUMNS, ROLLUP_UPSERT as UPSERT, recomputePerKeySql } from "./rollup-sql";
 
 // The per-minute counter summary, as the raw counter query computes it per bucket:
 // first/last sample and Σ (v ≥ prev ? v − prev : v) over consecutive samples, summed
@@ -23,20 +21,17 @@ const SUMMARY = `count(*)::int AS n, min(ts) AS first_ts, sum(value) FILTER (WHE
  * stored samples rather than merging deltas keeps the rollup exact whatever the
  * batch holds: duplicates, late samples inside an existing minute, resets.
  */
-const RECOMPUTE_SQL = `
-INSERT INTO samples_1m (${COLUMNS})
-SELECT k.series_id, to_timestamp(k.s), a.n, a.first_ts, a.first_v, a.last_ts, a.last_v, a.inc, a.min_v, a.max_v
-FROM unnest($1::int[], $2::float8[]) AS k(series_id, s)
-CROSS JOIN LATERAL (
+const RECOMPUTE_SQL = recomputePerKeySql(
+  "samples_1m",
+  `
   SELECT ${SUMMARY}
   FROM (
     SELECT ts, value, lag(value) OVER w AS prev, lead(value) OVER w AS next
     FROM samples WHERE series_id = k.series_id AND ts > to_timestamp(k.s) AND ts <= to_timestamp(k.s + 60)
     WINDOW w AS (ORDER BY ts)
   ) x
-  HAVING count(*) > 0
-) a
-${UPSERT}`;
+  HAVING count(*) > 0`,
+);
 
 /** Rebuilds every rollup row from `samples` with ts in [$1, $2) (whole minutes are recomputed). */
 export const REBUILD_SQL = `
@@ -107,6 +102,8 @@ export interface RollupUpdate {
   appended: number;
   /** Minutes recomputed from the stored samples (late samples, replays, repeated timestamps). */
   recomputed: number;
+  /** Five-minute blocks (`samples_5m`) recomputed from their minutes. */
+  blocks: number;
 }
 
 /**
@@ -123,10 +120,11 @@ export interface RollupUpdate {
  * batch are recomputed from `samples`. Both give the same row, bit for bit. This
  * relies on every stored row summarising exactly the committed samples of its
  * minute, which the writer, retention (expireRollup) and bulk loads (rebuildRollup
- * after a COPY that bypasses the writer) all keep.
+ * after a COPY that bypasses the writer) all keep. Then every five-minute block
+ * (`samples_5m`) the batch touches is recomputed from its updated minutes.
  */
 export async function updateRollup(db: pg.ClientBase, rows: SampleColumns, groups: readonly MinuteGroup[] = groupByMinute(rows)): Promise<RollupUpdate> {
-  if (groups.length === 0) return { appended: 0, recomputed: 0 };
+  if (groups.length === 0) return { appended: 0, recomputed: 0, blocks: 0 };
   const keys = keysOf(groups);
   await db.query(LOCK_SQL, [keys.ids]);
   const stored = new Map<number, Map<number, RollupRow>>();
@@ -147,19 +145,23 @@ export async function updateRollup(db: pg.ClientBase, rows: SampleColumns, group
     const lateKeys = keysOf(late);
     await db.query(RECOMPUTE_SQL, [lateKeys.ids, lateKeys.seconds]);
   }
-  return { appended: appended.length, recomputed: late.length };
+  // The five-minute blocks the batch touches, from their minutes as they now are.
+  const blocks = await recomputeFiveMinuteBlocks(db, groups);
+  return { appended: appended.length, recomputed: late.length, blocks };
 }
 
-/** Rebuilds the rollup for samples in [from, to) epoch ms (bulk loads, backfills). */
+/** Rebuilds the rollups (minutes, then their five-minute blocks) for samples in [from, to) epoch ms (bulk loads, backfills); returns the minutes written. */
 export async function rebuildRollup(db: pg.ClientBase | pg.Pool, from: number, to: number): Promise<number> {
   const result = await db.query(REBUILD_SQL, [new Date(from), new Date(to)]);
+  await rebuildFiveMinuteRollup(db, from, to);
   return result.rowCount ?? 0;
 }
 
 /**
  * After samples with ts < cutoff were deleted: drops the rollup minutes entirely
  * before the cutoff and recomputes the minute the cutoff falls into (some of its
- * samples are gone), so the rollup still matches `samples` exactly.
+ * samples are gone), so the rollup still matches `samples` exactly; the five-minute
+ * blocks before the cutoff's go, and the cutoff's is recomputed from its minutes.
  */
 export async function expireRollup(db: pg.Pool, cutoff: number): Promise<number> {
   const boundary = new Date(rollupMinute(cutoff));
@@ -167,15 +169,18 @@ export async function expireRollup(db: pg.Pool, cutoff: number): Promise<number>
   const client = await db.connect();
   try {
     await client.query("BEGIN");
+    // Every series with a row in the cutoff's five-minute block (which holds its minute).
+    const blockIds = await boundaryBlockSeries(client, boundary.getTime());
+    // Under the writers' locks (taken before any row lock, as writers do), so no writer
+    // extends the minute or the block between the delete and the recompute.
+    if (blockIds.length > 0) await client.query(LOCK_SQL, [blockIds]);
     const { rows } = await client.query<{ id: number }>("SELECT series_id AS id FROM samples_1m WHERE bucket = $1::timestamptz", [boundary]);
     const ids = rows.map((r) => r.id);
     if (ids.length > 0) {
-      // Under the writers' locks (taken before any row lock, as writers do), so no writer
-      // extends the minute between the delete and the recompute.
-      await client.query(LOCK_SQL, [ids]);
       await client.query("DELETE FROM samples_1m WHERE bucket = $1::timestamptz AND series_id = ANY($2::int[])", [boundary, ids]);
       await client.query(RECOMPUTE_SQL, [ids, ids.map(() => boundary.getTime() / 1000)]);
     }
+    await expireFiveMinuteRollup(client, boundary.getTime(), blockIds);
     await client.query("COMMIT");
     return deleted.rowCount ?? 0;
   } catch (error) {

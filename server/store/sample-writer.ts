@@ -88,7 +88,7 @@ export class SampleWriter {
   }
 
   async write(rows: SampleRows): Promise<WriteResult> {
-    if (rows.length === 0) return { inserted: 0, path: "copy", rollup: { appended: 0, recomputed: 0 } };
+    if (rows.length === 0) return { inserted: 0, path: "copy", rollup: { appended: 0, recomputed: 0, blocks: 0 } };
     // Grouped before the transaction starts, so the locks it takes are held shorter.
     const groups = groupByMinute(rows);
     const client = await this.pool.connect();
@@ -154,7 +154,7 @@ export class SampleWriter {
     await client.query("BEGIN");
     try {
       const inserted = await work();
-      const rollup = inserted > 0 ? await updateRollup(client, rows, groups) : { appended: 0, recomputed: 0 };
+      const rollup = inserted > 0 ? await updateRollup(client, rows, groups) : { appended: 0, recomputed: 0, blocks: 0 };
       await client.query("COMMIT");
       return { inserted, rollup };
     } catch (error) {

@@ -15,6 +15,7 @@ import { SampleWriter } from "../../../server/store/sample-writer";
 import { SeriesStore } from "../../../server/store/series-store";
 import { createTimeseriesPool } from "../../../server/store/timeseries-pool";
 import { createTestDatabase, type TestDatabase } from "../../support/db";
+import { expectedRollup, storedRollup } from "../../support/rollup-reference";
 
 const DAY0 = Date.UTC(2027, 0, 10); // a UTC midnight
 const PARTITIONING_MIGRATION = "20261202100000_samples_partitioned_by_day";
@@ -35,18 +36,19 @@ async function database(options: { migrate?: boolean } = {}): Promise<{ db: Test
 }
 
 /**
- * Turns a migrated database's samples and samples_1m back into plain tables (the layout
+ * Turns a migrated database's samples, samples_1m and samples_5m back into plain tables (the layout
  * before the partitioning migration, and what a database moved to TimescaleDB or Citus
  * looks like to Loopscope): the reference the partitioned answers are compared with.
  */
 async function makePlain(pool: pg.Pool): Promise<void> {
   await pool.query(`
-    DROP TABLE samples, samples_1m;
+    DROP TABLE samples, samples_1m, samples_5m;
     CREATE TABLE samples (series_id integer NOT NULL, ts timestamptz(3) NOT NULL, value double precision NOT NULL, CONSTRAINT samples_pkey PRIMARY KEY (series_id, ts));
     CREATE INDEX samples_ts_brin ON samples USING brin (ts);
     CREATE TABLE samples_1m (series_id integer NOT NULL, bucket timestamptz(3) NOT NULL, n integer NOT NULL, first_ts timestamptz(3) NOT NULL,
       first_v double precision NOT NULL, last_ts timestamptz(3) NOT NULL, last_v double precision NOT NULL, inc double precision NOT NULL,
-      min_v double precision NOT NULL, max_v double precision NOT NULL, CONSTRAINT samples_1m_pkey PRIMARY KEY (series_id, bucket));`);
+      min_v double precision NOT NULL, max_v double precision NOT NULL, CONSTRAINT samples_1m_pkey PRIMARY KEY (series_id, bucket));
+    CREATE TABLE samples_5m (LIKE samples_1m INCLUDING ALL);`);
 }
 
 interface Rows {
@@ -103,9 +105,15 @@ describe("time-partitioned samples", () => {
     }
     expect(await samplesLayout(pool)).toBe("plain");
     const ids = await seriesIds(pool);
-    // Three days and a bit, across two midnights, through the old (plain-table) writer path.
+    // Three days and a bit, across two midnights, as the writer of that schema left them:
+    // the samples and their 1-minute rollup (there was no samples_5m).
     const rows = counterRows(ids, DAY0 - 3_600_000, DAY0 + 2 * DAY_MS + 3_600_000);
-    await writeInBatches(pool, rows);
+    await pool.query("INSERT INTO samples (series_id, ts, value) SELECT id, to_timestamp(t / 1000.0), v FROM unnest($1::int[], $2::float8[], $3::float8[]) AS r(id, t, v)", [
+      rows.seriesIds,
+      rows.ts,
+      rows.values,
+    ]);
+    await pool.query(REBUILD_SQL, [new Date(DAY0 - DAY_MS), new Date(DAY0 + 3 * DAY_MS)]);
     const before = (await pool.query("SELECT series_id, ts, value FROM samples ORDER BY 1, 2")).rows;
     const rollupBefore = (await pool.query("SELECT * FROM samples_1m ORDER BY 1, 2")).rows;
 
@@ -113,6 +121,8 @@ describe("time-partitioned samples", () => {
     expect(await samplesLayout(pool)).toBe("partitioned");
     expect((await pool.query("SELECT series_id, ts, value FROM samples ORDER BY 1, 2")).rows).toEqual(before);
     expect((await pool.query("SELECT * FROM samples_1m ORDER BY 1, 2")).rows).toEqual(rollupBefore);
+    // The 5-minute rollup is backfilled from the minutes: it summarises the samples exactly.
+    expect(await storedRollup(pool, "samples_5m")).toEqual(await expectedRollup(pool, 300_000));
     const days = await dayPartitions(pool);
     for (const day of [DAY0 - DAY_MS, DAY0, DAY0 + DAY_MS, DAY0 + 2 * DAY_MS]) expect(days).toContain(day);
     // Each row sits in the partition of its day: a sample stamped exactly at midnight closes the day before.
@@ -194,6 +204,11 @@ describe("time-partitioned samples", () => {
     await pool.query("DELETE FROM samples_1m");
     await pool.query(REBUILD_SQL, [new Date(DAY0 - DAY_MS), new Date(now + 60_000)]);
     expect((await pool.query("SELECT * FROM samples_1m ORDER BY series_id, bucket")).rows).toEqual(stored);
+    expect(await storedRollup(pool, "samples_5m")).toEqual(await expectedRollup(pool, 300_000));
+    for (const day of expiredDays) {
+      const { rows: parts } = await pool.query("SELECT 1 FROM pg_class WHERE relname = ANY($1::text[])", [[dayPartition(day).rollup.name, dayPartition(day).rollup5m.name]]);
+      expect(parts).toEqual([]);
+    }
     // Nothing else expires on a second run.
     expect((await job.runOnce()).droppedDays).toEqual([]);
   });
@@ -201,7 +216,8 @@ describe("time-partitioned samples", () => {
   it("on a plain samples table, retention deletes the expired rows in batches", async () => {
     const { pool } = await database();
     await makePlain(pool);
-    const NOW = 1_800_000_000_000;
+    // The cutoff (NOW − 7 days) falls inside a minute and inside a five-minute block, both of which lose samples.
+    const NOW = 1_800_000_140_000 + 7_000;
     const n = 12_000;
     const ids: number[] = [];
     const ts: number[] = [];
@@ -219,6 +235,9 @@ describe("time-partitioned samples", () => {
     const left = await pool.query("SELECT count(*)::int AS n, min(ts) AS oldest FROM samples");
     expect(left.rows[0].n).toBe(expectedKept);
     expect(new Date(left.rows[0].oldest).getTime()).toBeGreaterThanOrEqual(NOW - 7 * DAY_MS);
+    // Both rollups summarise exactly what is left (the cutoff's minute and block recomputed).
+    expect(await storedRollup(pool, "samples_1m")).toEqual(await expectedRollup(pool, 60_000));
+    expect(await storedRollup(pool, "samples_5m")).toEqual(await expectedRollup(pool, 300_000));
     expect((await job.runOnce()).deleted).toBe(0);
   });
 });
