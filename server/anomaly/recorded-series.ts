@@ -1,5 +1,6 @@
 import type { RangeQuery, RangeResult } from "../query/range-query";
 import type { FetchSeries, SeriesPoint } from "./service";
+import { SLOW_SHARE_FACTOR, SLOW_SHARE_REFERENCE_STEPS, slowShareOf } from "./slow-share";
 import type { SeriesQuery } from "./watched-series";
 
 /**
@@ -13,6 +14,8 @@ import type { SeriesQuery } from "./watched-series";
  *   trials being the `over` events in the window and share the part of the window that
  *   is new at each step (step / window), so the detector can judge the count.
  * - A `rate` with `less` is the rate less the other counter's rate (never below zero).
+ * - A `slow_share` is the share of each window's observations above factor × the median of
+ *   the reference steps before it (slow-share.ts), with its trials and share as a ratio's.
  * - With `except`, points whose window counted events of that counter are left out.
  * - A `histogram_quantile` point exists only where the window holds enough observations
  *   for the quantile to be one (at least 1 / (1 − q): 100 for a p99). Over fewer, the
@@ -34,8 +37,9 @@ export function recordedSeriesFetcher(range: (query: RangeQuery) => Promise<Rang
   async function read(query: SeriesQuery, fromMs: number, toMs: number): Promise<SeriesPoint[]> {
     const maxSteps = 10_000;
     const start = Math.max(fromMs, toMs - maxSteps * stepMs);
-    const one = async (metric: string, fn: RangeQuery["fn"], matchers = query.matchers) => {
-      const result = await range({
+    const summed = query.fn === "histogram_quantile" || query.fn === "mean" || query.fn === "ratio" || query.fn === "slow_share";
+    const many = (metric: string, fn: RangeQuery["fn"], matchers = query.matchers, at: Partial<RangeQuery> = {}) =>
+      range({
         metric,
         matchers,
         start: Math.floor(start),
@@ -45,15 +49,16 @@ export function recordedSeriesFetcher(range: (query: RangeQuery) => Promise<Rang
         fn,
         ...(query.windowSteps !== undefined && fn !== "raw" ? { windowMs: query.windowSteps * stepMs } : {}),
         quantile: query.q,
-        aggregate: {
-          op: query.fn === "histogram_quantile" || query.fn === "mean" || query.fn === "ratio" ? "sum" : (query.agg ?? "sum"),
-          by: (query.by ?? []).filter((label) => label !== "le"),
-        },
+        aggregate: { op: summed ? "sum" : (query.agg ?? "sum"), by: (query.by ?? []).filter((label) => label !== "le") },
         downsample: "minmax",
         maxSeries: 1,
         source: query.source,
+        ...at,
       });
-      return { points: result.series[0]?.points.map(([ts, value]) => [ts, value] as [number, number]) ?? [], windowMs: result.windowMs };
+    const pairs = (points: ReadonlyArray<readonly [number, number]> | undefined) => points?.map(([ts, value]) => [ts, value] as [number, number]) ?? [];
+    const one = async (metric: string, fn: RangeQuery["fn"], matchers = query.matchers, at: Partial<RangeQuery> = {}) => {
+      const result = await many(metric, fn, matchers, at);
+      return { points: pairs(result.series[0]?.points), windowMs: result.windowMs };
     };
     if (query.fn === "mean") {
       const [sums, counts] = await Promise.all([one(`${query.metric}_sum`, "rate"), one(`${query.metric}_count`, "rate")]);
@@ -66,6 +71,15 @@ export function recordedSeriesFetcher(range: (query: RangeQuery) => Promise<Rang
     if (query.fn === "rate" && query.less) {
       const [all, less] = await Promise.all([one(query.metric, "rate"), one(query.less.metric, "rate", query.less.matchers ?? query.matchers)]);
       return differenceOf(all.points, less.points);
+    }
+    if (query.fn === "slow_share") {
+      const buckets = await many(query.metric, "rate", query.matchers, { aggregate: { op: "sum", by: ["le"] }, maxSeries: 1_000 });
+      const windowMs = buckets.windowMs ?? Math.max(60_000, stepMs);
+      // The reference median over the steps before each window: read from a window earlier.
+      const referenceMs = (query.referenceSteps ?? SLOW_SHARE_REFERENCE_STEPS) * stepMs;
+      const reference = await one(query.metric, "histogram_quantile", query.matchers, { quantile: 0.5, windowMs: referenceMs, start: Math.floor(start - windowMs) });
+      const bySeries = buckets.series.flatMap((s) => (s.labels.le === undefined ? [] : [{ le: s.labels.le, points: pairs(s.points) }]));
+      return slowShareOf(bySeries, reference.points, { factor: query.factor ?? SLOW_SHARE_FACTOR, windowMs, stepMs });
     }
     if (query.fn === "histogram_quantile" && query.q !== undefined) {
       const [quantiles, counts] = await Promise.all([one(query.metric, "histogram_quantile"), one(query.metric.replace(/_bucket$/, "_count"), "rate")]);

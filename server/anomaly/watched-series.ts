@@ -3,6 +3,7 @@ import { z } from "zod";
 import { MAX_REGEX_LENGTH, refineMatcherRegex } from "../regex/linear-regex";
 import type { DetectorParams, DirectionFilter, ValueDomain } from "./detector";
 import { type Sensitivity, SENSITIVITIES } from "./sensitivity";
+import { SLOW_SHARE_FACTOR, SLOW_SHARE_REFERENCE_STEPS } from "./slow-share";
 
 /**
  * The recorder query that yields one watched series, as plain JSON (stored in
@@ -14,7 +15,10 @@ import { type Sensitivity, SENSITIVITIES } from "./sensitivity";
  * `ratio` is the share of the `over` counter's events that the `metric` counter counted,
  * `sum(rate(<metric>)) / sum(rate(<over.metric>))` (an error ratio: errors per reconcile),
  * judged by a count test on the events of the window rather than by the ratio's spread;
- * a `rate` with `less` leaves out the events of another counter (never below zero).
+ * a `rate` with `less` leaves out the events of another counter (never below zero);
+ * `slow_share` takes a `_bucket` metric and is the share of the window's observations above
+ * `factor` × the median of the `referenceSteps` before the window (slow-share.ts), judged by
+ * its counts as a ratio is.
  */
 const matcherSchema = z
   .object({
@@ -35,7 +39,7 @@ export const seriesQuerySchema = z
   .object({
     metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "must be a Prometheus metric name"),
     matchers: z.array(matcherSchema).default([]),
-    fn: z.enum(["raw", "rate", "histogram_quantile", "mean", "ratio"]),
+    fn: z.enum(["raw", "rate", "histogram_quantile", "mean", "ratio", "slow_share"]),
     /** For `ratio`: the counter of all events (the numerator's matchers when it names none). */
     over: counterRefSchema.optional(),
     /** For `rate`: a counter of events the rate leaves out (e.g. the adds a periodic resync makes). */
@@ -47,6 +51,10 @@ export const seriesQuerySchema = z
      */
     except: counterRefSchema.optional(),
     q: z.number().min(0).max(1).optional(),
+    /** For `slow_share`: how many times the usual median an observation must take to count (default 2). */
+    factor: z.number().gt(1).max(1_000).optional(),
+    /** For `slow_share`: the steps before the window whose median is the usual one (default 120). */
+    referenceSteps: z.number().int().min(2).max(10_000).optional(),
     by: z.array(z.string()).optional(),
     agg: z.enum(["sum", "max", "avg"]).optional(),
     /**
@@ -68,7 +76,12 @@ export const seriesQuerySchema = z
     path: ["metric"],
   })
   .refine((q) => (q.fn === "ratio") === (q.over !== undefined), { message: "ratio needs over (the counter of all events), and only ratio takes it", path: ["over"] })
-  .refine((q) => q.less === undefined || q.fn === "rate", { message: "only rate takes less (a counter it leaves out)", path: ["less"] });
+  .refine((q) => q.less === undefined || q.fn === "rate", { message: "only rate takes less (a counter it leaves out)", path: ["less"] })
+  .refine((q) => q.fn !== "slow_share" || q.metric.endsWith("_bucket"), { message: "slow_share needs a _bucket metric", path: ["metric"] })
+  .refine((q) => q.fn === "slow_share" || (q.factor === undefined && q.referenceSteps === undefined), {
+    message: "only slow_share takes factor and referenceSteps",
+    path: ["factor"],
+  });
 
 export type SeriesQuery = z.infer<typeof seriesQuerySchema>;
 
@@ -100,7 +113,7 @@ export function detectorDefaultsFor(query: SeriesQuery): { direction: DirectionF
  */
 export function domainOf(query: SeriesQuery): ValueDomain {
   const m = query.metric;
-  if (/_ratio$/.test(m) || query.fn === "ratio") return "unit";
+  if (/_ratio$/.test(m) || query.fn === "ratio" || query.fn === "slow_share") return "unit";
   if (query.fn === "rate" || query.fn === "histogram_quantile" || query.fn === "mean" || /(_total|_count|_sum|_bucket|_seconds|_bytes|_depth|_resources|_suspects|_workers|_info)$/.test(m) || m === "workqueue_depth") return "nonNegative";
   return "auto";
 }
@@ -116,6 +129,9 @@ function detectionFor(query: SeriesQuery): { direction: DirectionFilter; params:
     return { direction: "above", params: { absoluteFloor: 0.001, integralFloor: 0, countPrior: { ratio: 0.001, trials: 1_000 } } };
   }
   if (query.fn === "ratio") return { direction: "above", params: { absoluteFloor: 0.001, integralFloor: 0 } };
+  // Slower reconciles matter, faster ones do not. Before its own counts, about one
+  // reconcile in ten is believed to take twice the usual median (a long tail), worth 50.
+  if (query.fn === "slow_share") return { direction: "above", params: { absoluteFloor: 0.01, integralFloor: 0, countPrior: { ratio: 0.1, trials: 50 } } };
   if (query.fn === "rate" && /(error|retries|retry|fail)/.test(m)) return { direction: "above", params: { absoluteFloor: 0.01, integralFloor: 0 } };
   if (query.fn === "rate") return { direction: "both", params: { absoluteFloor: 0.05, integralFloor: 0 } };
   // controller-runtime's reconcile-time histogram has 40 fine buckets (5 ms … 60 s), so its
@@ -246,6 +262,19 @@ function controllerSeries(c: string, queue: EqMatcher[], ctl: EqMatcher[], sourc
       q: 0.5,
       by: ["le"],
       agg: "sum",
+      windowSteps: 6,
+      ...at,
+    }),
+    // A dependency 3× slower makes nearly every reconcile take more than twice the usual
+    // median at once, which its counts show within seconds, while the median moves only once
+    // half the window is slow. The usual median is that of the 10 minutes before the window;
+    // over 30 s, judged by the counts (as the error ratio is).
+    spec(k("slow_reconciles"), `Share of reconciles slower than 2× the usual median — ${c}`, c, {
+      metric: "controller_runtime_reconcile_time_seconds_bucket",
+      matchers: ctl,
+      fn: "slow_share",
+      factor: SLOW_SHARE_FACTOR,
+      referenceSteps: SLOW_SHARE_REFERENCE_STEPS,
       windowSteps: 6,
       ...at,
     }),

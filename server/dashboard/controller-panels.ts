@@ -83,7 +83,15 @@ function allPanels(
     { id: "queue-depth", title: "Queue depth", unit: "count", seriesKey: key("queue_depth"), queries: [{ name: "depth", query: { metric: "workqueue_depth", matchers: byName, fn: "raw", aggregate: sum } }] },
     { id: "adds", title: "Adds per second", unit: "ops/s", seriesKey: key("adds_rate"), queries: [{ name: "adds/s", query: { metric: "workqueue_adds_total", matchers: byName, fn: "rate", aggregate: sum } }] },
     { id: "queue-wait", title: "Queue wait p50 / p99", unit: "s", seriesKey: key("queue_latency_p99"), queries: quantiles("workqueue_queue_duration_seconds") },
-    { id: "reconcile-time", title: "Reconcile duration p50 / p99", unit: "s", seriesKey: key("work_duration_p99"), queries: quantiles("workqueue_work_duration_seconds") },
+    {
+      id: "reconcile-time",
+      title: "Reconcile duration p50 / p99",
+      unit: "s",
+      seriesKey: key("work_duration_p99"),
+      // The median reconcile time's and the slow share's windows are about these durations too.
+      windowsOf: [key("reconcile_time_p50"), key("slow_reconciles")],
+      queries: quantiles("workqueue_work_duration_seconds"),
+    },
     {
       id: "workers",
       title: "Active workers vs max",

@@ -40,6 +40,8 @@ export function watchQueryOf(q: ExploreQuery): SeriesQuery | null {
 export function exploreTextOf(query: SeriesQuery): string {
   // Explore has no division: a mean duration opens as its neighbour, the median of the histogram.
   if (query.fn === "mean") return exploreTextOf({ metric: `${query.metric}_bucket`, matchers: query.matchers, fn: "histogram_quantile", q: 0.5, by: ["le"], agg: "sum" });
+  // …a share of slow observations as the median it is measured against…
+  if (query.fn === "slow_share") return exploreTextOf({ metric: query.metric, matchers: query.matchers, fn: "histogram_quantile", q: 0.5, by: ["le"], agg: "sum" });
   // …and a ratio as its numerator, the rate of the events it counts.
   if (query.fn === "ratio") return exploreTextOf({ metric: query.metric, matchers: query.matchers, fn: "rate", agg: "sum" });
   const histogram = query.fn === "histogram_quantile";

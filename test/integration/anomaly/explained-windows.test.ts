@@ -12,7 +12,7 @@ const at = (m: number) => T0 + m * MIN;
 
 /** The recorder's answers per query (metric and matchers), as the recorder would give them. */
 const recorded = new Map<string, Point[]>();
-const id = (q: Pick<SeriesQuery, "metric" | "matchers">) => JSON.stringify([q.metric, q.matchers]);
+const id = (q: Pick<SeriesQuery, "metric" | "matchers" | "fn">) => JSON.stringify([q.metric, q.matchers, q.fn]);
 const fetchSeries: FetchSeries = async (query, from, to) => (recorded.get(id(query)) ?? []).filter(([ts]) => ts > from && ts <= to);
 
 /** A noisy level with departures to `high` over the given [from, to) minutes. */

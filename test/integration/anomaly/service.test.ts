@@ -72,12 +72,12 @@ describe("AnomalyService against Postgres", () => {
 
   it("creates the default watched series once and keeps user changes", async () => {
     const service = serviceAt(clock);
-    expect(await service.ensureDefaults()).toBe(16);
+    expect(await service.ensureDefaults()).toBe(17);
     await service.setSensitivity(DEPTH_KEY, "high");
     const again = serviceAt(clock);
     expect(await again.ensureDefaults()).toBe(0);
     const watched = await again.watched();
-    expect(watched).toHaveLength(16);
+    expect(watched).toHaveLength(17);
     expect(watched.find((w) => w.key === DEPTH_KEY)).toMatchObject({ sensitivity: "high", direction: "above", builtin: true, controller: "pods", lastTs: null });
     await again.setSensitivity(DEPTH_KEY, "medium");
   });
@@ -116,7 +116,7 @@ describe("AnomalyService against Postgres", () => {
     // state only when windows change, so the restart below replays the points since.
     const first = serviceAt(clock, 3_600_000);
     const report = await first.evaluate();
-    expect(report).toMatchObject({ series: 16, failures: 0, points: 720 });
+    expect(report).toMatchObject({ series: 17, failures: 0, points: 720 });
     for (const m of [70, 80, 90, 91, 92, 93]) {
       clock.t = at(m);
       await first.evaluate();
@@ -188,7 +188,7 @@ describe("AnomalyService against Postgres", () => {
     const service = serviceAt(clock);
     services.anomaly.provide(service);
     const caller = createCallerFactory(anomalyRouter)({ headers: new Headers(), services });
-    expect((await caller.watched()).length).toBe(16);
+    expect((await caller.watched()).length).toBe(17);
     expect(await caller.windows({ from: at(0), to: at(180), seriesKey: DEPTH_KEY })).toHaveLength(1);
     expect(await caller.openWindows()).toEqual([]);
     await expect(caller.windows({ from: at(10), to: at(5) })).rejects.toThrow(/from must not be after to/);

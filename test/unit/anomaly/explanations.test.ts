@@ -44,7 +44,7 @@ describe("explainableByOwnEventLoopLag", () => {
     const own = byKey(["pods"]);
     const explainable = [...own].filter(([, q]) => explainableByOwnEventLoopLag(q)).map(([k]) => k).sort();
     expect(explainable).toEqual(
-      ['queue_latency_p99{controller="pods"}', 'reconcile_time_p50{controller="pods"}', 'unfinished_work{controller="pods"}', 'work_duration_p99{controller="pods"}'].sort(),
+      ['queue_latency_p99{controller="pods"}', 'reconcile_time_p50{controller="pods"}', 'slow_reconciles{controller="pods"}', 'unfinished_work{controller="pods"}', 'work_duration_p99{controller="pods"}'].sort(),
     );
   });
 

@@ -6,7 +6,7 @@ import { defaultWatchedSeries, detectorDefaultsFor, seriesQuerySchema, WATCHED_R
 describe("default watched series", () => {
   const specs = defaultWatchedSeries(["pods", "deployments", "pods"]);
 
-  it("watches eight signals per controller plus the process-wide ones, with unique keys and valid queries", () => {
+  it("watches nine signals per controller plus the process-wide ones, with unique keys and valid queries", () => {
     const perController = specs.filter((s) => s.controller === "pods");
     expect(perController.map((s) => s.key)).toEqual([
       'queue_depth{controller="pods"}',
@@ -14,6 +14,7 @@ describe("default watched series", () => {
       'queue_latency_p99{controller="pods"}',
       'work_duration_p99{controller="pods"}',
       'reconcile_time_p50{controller="pods"}',
+      'slow_reconciles{controller="pods"}',
       'error_ratio{controller="pods"}',
       'active_workers{controller="pods"}',
       'unfinished_work{controller="pods"}',
@@ -25,7 +26,7 @@ describe("default watched series", () => {
       "leak_suspects",
       "eventloop_lag_p99",
     ]);
-    expect(specs).toHaveLength(2 * 8 + processWide.length);
+    expect(specs).toHaveLength(2 * 9 + processWide.length);
     expect(new Set(specs.map((s) => s.key)).size).toBe(specs.length);
     for (const s of specs) expect(seriesQuerySchema.safeParse(s.query).success).toBe(true);
   });
@@ -106,7 +107,7 @@ describe("default watched series", () => {
   });
 
   it("gives every built-in series a domain that never lets its band go below zero (or a ratio above one)", () => {
-    for (const s of defaultWatchedSeries(["pods", "configmaps"])) expect(s.params.domain).toBe(s.query.fn === "ratio" ? "unit" : "nonNegative");
+    for (const s of defaultWatchedSeries(["pods", "configmaps"])) expect(s.params.domain).toBe(s.query.fn === "ratio" || s.query.fn === "slow_share" ? "unit" : "nonNegative");
   });
 
   it("refuses malformed queries with the field at fault", () => {
