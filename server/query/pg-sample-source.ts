@@ -254,14 +254,14 @@ export const ROLLUP_MIN_MINMAX_BUCKET_MS = 5 * 60_000;
 const MS = (column: string) => `round(date_part('epoch', ${column}) * 1000)`;
 const FINITE = (column: string) => `abs(${column}) < 'Infinity'::float8`;
 
-// Raw min/max from the rollup: bucket [lo, hi) (clipped to the query range; $6/$7 are
-// its start/end in epoch ms) = raw samples in [lo, a] + the rollup minutes (s, s + 60 s]
-// inside (a, z] + raw samples in (z, hi), with a/z the first/last whole-minute edge
-// inside. A minute whose min or max is not finite (NaN, ±Inf, which cannot be drawn)
-// is read from its raw samples instead. Each piece (an edge, a minute) carries its time
+// Raw min/max from a rollup level of rows `width` ms long: bucket [lo, hi) (clipped to the
+// query range; $6/$7 are its start/end in epoch ms) = raw samples in [lo, a] + the rollup
+// rows (s, s + width] inside (a, z] + raw samples in (z, hi), with a/z the first/last
+// whole-row edge inside. A row whose min or max is not finite (NaN, ±Inf, which cannot
+// be drawn) is read from its raw samples instead. Each piece (an edge, a minute) carries its time
 // span [p0, p1] in epoch ms; min(ARRAY[value, p0, p1]) finds the bucket minimum and
 // the earliest piece holding it, max(...) the maximum and the latest piece, so the
-// probes for the time of each extreme scan one piece (≤ 1 minute) instead of the
+// probes for the time of each extreme scan one piece (≤ one row) instead of the
 // whole bucket. As in MINMAX_SQL, the earliest minimum and the latest maximum are
 // returned. (Which of 0 and -0 is the extreme when both occur is not defined, here
 // or in MINMAX_SQL; JSON does not tell them apart.)
@@ -269,7 +269,8 @@ const EDGE = (where: string, p0: string, p1: string) => `
     SELECT series_id AS id, count(*) AS n, min(value) AS mn, max(value) AS mx, ${p0} AS p0, ${p1} AS p1 FROM samples
     WHERE series_id = ANY($1::int[]) AND ${where} AND ${FINITE("value")}
     GROUP BY series_id`;
-const ROLLUP_MINMAX_SQL = `
+function rollupMinMaxSql(table: "samples_1m" | "samples_5m", width: number): string {
+  return `
 SELECT a.id, g.i, a.n, a.lo_first[1] AS lo, a.hi_last[1] AS hi,
   (SELECT ${EPOCH_MS("ts")} FROM samples WHERE series_id = a.id AND ts >= to_timestamp(a.lo_first[2] / 1000) AND ts <= to_timestamp(a.lo_first[3] / 1000)
     AND value = a.lo_first[1] ORDER BY ts LIMIT 1) AS lo_t,
@@ -277,7 +278,7 @@ SELECT a.id, g.i, a.n, a.lo_first[1] AS lo, a.hi_last[1] AS hi,
     AND value = a.hi_last[1] ORDER BY ts DESC LIMIT 1) AS hi_t
 FROM ${BUCKETS}
 CROSS JOIN LATERAL (
-  SELECT r.lo_ms, r.hi_ms, ceil((r.lo_ms - 1) / 60000) * 60000 AS a_ms, floor((r.hi_ms - 1) / 60000) * 60000 AS z_ms
+  SELECT r.lo_ms, r.hi_ms, ceil((r.lo_ms - 1) / ${width}) * ${width} AS a_ms, floor((r.hi_ms - 1) / ${width}) * ${width} AS z_ms
   FROM (SELECT greatest($5::float8 + g.i * $4::float8, $6::float8) AS lo_ms, least($5::float8 + (g.i + 1) * $4::float8, $7::float8 + 1) AS hi_ms) r
 ) r
 CROSS JOIN LATERAL (
@@ -288,11 +289,11 @@ CROSS JOIN LATERAL (
   FROM (
     ${EDGE("ts >= e.lo AND ts <= e.a AND ts < e.hi", "r.lo_ms", "least(r.a_ms, r.hi_ms - 1)")}
     UNION ALL
-    SELECT series_id, n, min_v, max_v, ${MS("bucket")} + 1, ${MS("bucket")} + 60000 FROM samples_1m
+    SELECT series_id, n, min_v, max_v, ${MS("bucket")} + 1, ${MS("bucket")} + ${width} FROM ${table}
     WHERE series_id = ANY($1::int[]) AND bucket >= e.a AND bucket < e.z AND ${FINITE("min_v")} AND ${FINITE("max_v")}
     UNION ALL
-    SELECT s.series_id, count(*), min(s.value), max(s.value), ${MS("m.bucket")} + 1, ${MS("m.bucket")} + 60000
-    FROM samples_1m m JOIN samples s ON s.series_id = m.series_id AND s.ts > m.bucket AND s.ts <= m.bucket + interval '1 minute'
+    SELECT s.series_id, count(*), min(s.value), max(s.value), ${MS("m.bucket")} + 1, ${MS("m.bucket")} + ${width}
+    FROM ${table} m JOIN samples s ON s.series_id = m.series_id AND s.ts > m.bucket AND s.ts <= m.bucket + interval '${width / 1000} seconds'
     WHERE m.series_id = ANY($1::int[]) AND m.bucket >= e.a AND m.bucket < e.z AND NOT (${FINITE("m.min_v")} AND ${FINITE("m.max_v")}) AND ${FINITE("s.value")}
     GROUP BY s.series_id, m.bucket
     UNION ALL
@@ -300,6 +301,14 @@ CROSS JOIN LATERAL (
   ) p
   GROUP BY id
 ) a`;
+}
+const ROLLUP_MINMAX_SQL = rollupMinMaxSql("samples_1m", 60_000);
+const ROLLUP_5M_MINMAX_SQL = rollupMinMaxSql("samples_5m", FIVE_MINUTES_MS);
+
+/** Whether a min/max plan's buckets are whole five-minute blocks (then the 5-minute rollup answers all but the range's ends). */
+export function minMaxFiveMinuteAligned(plan: MinMaxPlan): boolean {
+  return plan.origin % FIVE_MINUTES_MS === 0 && plan.bucketMs % FIVE_MINUTES_MS === 0;
+}
 
 /** Bucket rows handled between two turns of the event loop. */
 const ROWS_PER_SLICE = 10_000;
@@ -383,8 +392,10 @@ export class PgSampleSource implements SampleSource {
 
   async minMaxBuckets(ids: readonly number[], plan: MinMaxPlan, ctx?: QueryContext): Promise<Map<number, (MinMaxBucket | undefined)[]>> {
     const out = new Map<number, (MinMaxBucket | undefined)[]>(ids.map((id) => [id, new Array(plan.buckets).fill(undefined)]));
-    const [sql, extra] =
-      this.levels.rollup && plan.bucketMs >= ROLLUP_MIN_MINMAX_BUCKET_MS ? [ROLLUP_MINMAX_SQL, [plan.start, plan.end]] : [MINMAX_SQL, [new Date(plan.start), new Date(plan.end)]];
+    const rollup = this.levels.rollup && plan.bucketMs >= ROLLUP_MIN_MINMAX_BUCKET_MS;
+    const [sql, extra] = !rollup
+      ? [MINMAX_SQL, [new Date(plan.start), new Date(plan.end)]]
+      : [this.levels.fiveMinute && minMaxFiveMinuteAligned(plan) ? ROLLUP_5M_MINMAX_SQL : ROLLUP_MINMAX_SQL, [plan.start, plan.end]];
     await this.run(ids, plan, sql, extra, ctx, (row, j) => {
       const target = out.get(row.id);
       if (!target) return;

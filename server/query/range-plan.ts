@@ -99,7 +99,10 @@ export function planMinMax(input: PlanInput): MinMaxPlan {
   }
   // Buckets are aligned to multiples of their width (stable while the range pans);
   // an aligned range of r ms touches at most floor(r / width) + 2 buckets.
-  const bucketMs = Math.max(1, Math.ceil(input.stepMs ?? 1), Math.floor(range / (perBucket - 1)) + 1);
+  let bucketMs = Math.max(1, Math.ceil(input.stepMs ?? 1), Math.floor(range / (perBucket - 1)) + 1);
+  // As chosen steps are: buckets from 10 min are whole multiples of 5 min, so all but the
+  // range's first and last are whole blocks of the 5-minute rollup (fewer buckets than asked for).
+  if (bucketMs >= ROLLUP_5M_STEP_MS && bucketMs !== input.stepMs) bucketMs = Math.ceil(bucketMs / 300_000) * 300_000;
   const origin = Math.floor(start / bucketMs) * bucketMs;
   const buckets = Math.floor(end / bucketMs) - Math.floor(start / bucketMs) + 1;
   return { kind: "minmax", start, end, bucketMs, origin, buckets };

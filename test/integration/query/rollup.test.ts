@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CounterBuckets } from "../../../server/query/buckets";
-import { fiveMinuteAligned, minuteAligned, PgSampleSource } from "../../../server/query/pg-sample-source";
+import { fiveMinuteAligned, minMaxFiveMinuteAligned, minuteAligned, PgSampleSource } from "../../../server/query/pg-sample-source";
 import { type EvalPlan, planEval, planMinMax } from "../../../server/query/range-plan";
 import { type RangeQueryInput, rangeQuerySchema, runRangeQuery } from "../../../server/query/range-query";
 import { describeSeries } from "../../../server/recorder/sample";
@@ -196,7 +196,7 @@ describe("samples_1m rollup under concurrent writers", () => {
 });
 
 describe("raw min/max buckets from the rollup", () => {
-  it("equal the raw path exactly (NaN/±Inf minutes, ±0 ties, clipped and minute-aligned edges)", async () => {
+  it("equal the raw path exactly (NaN/±Inf minutes and blocks, ±0 ties, clipped, minute- and five-minute-aligned edges)", async () => {
     const rand = random(5);
     const store = new SeriesStore(pool);
     const descriptors = [0, 1, 2].map((k) => describeSeries("self", { metric: "minmax_gauge", labels: { k: String(k) }, type: "gauge", help: "" }));
@@ -229,23 +229,36 @@ describe("raw min/max buckets from the rollup", () => {
     }
     const raw = new PgSampleSource(pool, { rollup: false });
     const rolled = new PgSampleSource(pool, { parallelism: 2 });
+    const minuteLevel = new PgSampleSource(pool, { parallelism: 2, fiveMinute: false });
     let compared = 0;
+    let fiveMinuteBuckets = 0;
     for (const input of [
       { start: base, end: base + 2 * 3_600_000, maxPoints: 40 },
       { start: base + 12_345, end: base + 2 * 3_600_000 - 7_777, maxPoints: 30 },
       { start: base + 60_000, end: base + 3_600_000, maxPoints: 20, stepMs: 600_000 },
+      // 17-minute buckets become 20: whole five-minute blocks but for the clipped ends.
+      { start: base + 12_345, end: base + 2 * 3_600_000 - 7_777, maxPoints: 16 },
       { start: base - 3_600_000, end: base + 3_600_000 + 59_999, maxPoints: 3 },
     ]) {
       const plan = planMinMax(input);
       expect(plan.bucketMs).toBeGreaterThanOrEqual(300_000);
-      const [a, b] = await Promise.all([rolled.minMaxBuckets(gaugeIds, plan), raw.minMaxBuckets(gaugeIds, plan)]);
+      if (minMaxFiveMinuteAligned(plan)) fiveMinuteBuckets += plan.buckets;
+      const [a, b, c] = await Promise.all([rolled.minMaxBuckets(gaugeIds, plan), raw.minMaxBuckets(gaugeIds, plan), minuteLevel.minMaxBuckets(gaugeIds, plan)]);
       // Which of 0 and -0 is a bucket's extreme is not defined (it depends on the
       // order the aggregate reads equal values in); JSON does not tell them apart.
       const unsigned = (m: typeof a) => new Map([...m].map(([id, buckets]) => [id, buckets.map((x) => x && { ...x, minV: x.minV + 0, maxV: x.maxV + 0 })]));
       expect(unsigned(a)).toEqual(unsigned(b));
+      expect(unsigned(c)).toEqual(unsigned(b));
       for (const buckets of b.values()) compared += buckets.filter((x) => x !== undefined).length;
     }
     expect(compared).toBeGreaterThan(50);
+    expect(fiveMinuteBuckets).toBeGreaterThan(10);
+    expect(planMinMax({ start: base + 12_345, end: base + 2 * 3_600_000 - 7_777, maxPoints: 16 }).bucketMs).toBe(1_200_000);
+    const blocks = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM samples_5m WHERE series_id = ANY($1::int[]) AND NOT (abs(min_v) < 'Infinity' AND abs(max_v) < 'Infinity')",
+      [gaugeIds],
+    );
+    expect(blocks.rows[0].n).toBeGreaterThan(2);
     const minutes = await pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM samples_1m WHERE series_id = ANY($1::int[]) AND NOT (abs(min_v) < 'Infinity' AND abs(max_v) < 'Infinity')",
       [gaugeIds],
