@@ -29,6 +29,7 @@ import { Agent, request } from "undici";
 import { mintApiToken } from "../server/auth/api-tokens";
 import { type AppProcess, freePort, startApp } from "../test/support/app-process";
 import { overviewUrl, type PhaseFigures, startNormalClient } from "./support/normal-client";
+import { quantile } from "./support/stats";
 
 const ATTACKS = ["redos", "window", "tokens"] as const;
 type AttackKind = (typeof ATTACKS)[number];
@@ -71,12 +72,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * ReDoS queries 2 × 4/s, ReDoS silences 1/s, window batches 2 × 0.5/s, bogus tokens 20 × 5/s.
  */
 const PACE_MS = { redosQuery: 250, redosSilence: 1_000, window: 2_000, tokens: 200 };
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 /** One HTTP client bound to a loopback source address (so each attacker is its own client). */
 function clientFrom(address: string): Agent {

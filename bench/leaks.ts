@@ -18,6 +18,7 @@ import { createInterface } from "node:readline";
 import http from "node:http";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { median, quantile } from "./support/stats";
 
 process.env.LOOPSCOPE_LOG_LEVEL ??= "warn";
 const { LeakTracker } = await import("../server/leaks/leak-tracker");
@@ -160,12 +161,6 @@ async function withCondition<T>(condition: Condition, roundMs: number, run: () =
   } finally {
     await tracker?.stop();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 interface Slice {
@@ -337,8 +332,7 @@ async function agentProcessRatio(
     newSpaceOff.push(await without.end());
     newSpaceOn.push(await withAgent.end());
   }
-  const sorted = [...ratios].sort((x, y) => x - y);
-  const quartiles: [number, number] = [sorted[Math.floor(sorted.length / 4)], sorted[Math.floor((3 * sorted.length) / 4)]];
+  const quartiles: [number, number] = [quantile(ratios, 0.25), quantile(ratios, 0.75)];
   return {
     ratio: median(ratios),
     quartiles,

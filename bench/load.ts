@@ -16,6 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type AppProcess, freePort, startApp } from "../test/support/app-process";
+import { quantileOfSorted } from "./support/stats";
 
 interface Options {
   minutes: number;
@@ -58,12 +59,6 @@ function parseArgs(argv: string[]): Options {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index];
-}
 
 /** Least-squares slope of y over x. */
 function slope(points: [number, number][]): number {
@@ -261,7 +256,7 @@ async function measure(options: Options, app: AppProcess): Promise<void> {
       depth: depths.reduce((a, b) => a + b, 0),
       maxDepth: Math.max(0, ...depths),
       rss: rssMb(pid),
-      p95: quantile(windowLatencies.sort((a, b) => a - b), 0.95),
+      p95: quantileOfSorted(windowLatencies.sort((a, b) => a - b), 0.95),
       cpu: 0,
       load: os.loadavg()[0],
       heap: await heapUsedMb(app.url),
@@ -289,7 +284,7 @@ async function measure(options: Options, app: AppProcess): Promise<void> {
   const perProcedure = Object.fromEntries(
     [...latencies.entries()].map(([procedure, list]) => {
       const sorted = [...list].sort((a, b) => a - b);
-      return [procedure, { n: sorted.length, p50_ms: round(quantile(sorted, 0.5)), p95_ms: round(quantile(sorted, 0.95)) }];
+      return [procedure, { n: sorted.length, p50_ms: round(quantileOfSorted(sorted, 0.5)), p95_ms: round(quantileOfSorted(sorted, 0.95)) }];
     }),
   );
   const rss = samples.map((s) => s.rss);
@@ -315,9 +310,9 @@ async function measure(options: Options, app: AppProcess): Promise<void> {
     heap_trough_slope_mb_per_min: round(slope(minuteTroughs(samples, (s) => s.heap)), 2),
     api_requests: requests,
     api_errors: errors,
-    api_p50_ms: round(quantile(all, 0.5)),
-    api_p95_ms: round(quantile(all, 0.95)),
-    api_p99_ms: round(quantile(all, 0.99)),
+    api_p50_ms: round(quantileOfSorted(all, 0.5)),
+    api_p95_ms: round(quantileOfSorted(all, 0.95)),
+    api_p99_ms: round(quantileOfSorted(all, 0.99)),
     api_by_procedure: perProcedure,
     app_cpu_percent_mean: round(trend.reduce((a, s) => a + s.cpu, 0) / Math.max(1, trend.length), 0),
     machine_load_avg_mean: round(trend.reduce((a, s) => a + s.load, 0) / Math.max(1, trend.length)),

@@ -25,6 +25,7 @@ import { rebuildRollup } from "../server/store/rollup";
 import { freePort, startApp } from "../test/support/app-process";
 import { launchBrowser } from "../test/support/browser";
 import { freshDatabase } from "./support/fresh-database";
+import { median } from "./support/stats";
 
 const quiet = log.child({ component: "bench" }, { level: "warn" });
 const SCALE = 10;
@@ -61,12 +62,6 @@ interface Load {
   jsGzip: number;
   /** Every script the view fetched until drawn, lazily loaded code (e.g. the chart library) included. */
   viewJsGzip: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function loadOnce(page: Page, cdp: CDPSession, url: string, spec: PageSpec): Promise<Load> {

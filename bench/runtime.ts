@@ -22,6 +22,7 @@ import { Registry } from "prom-client";
 import { Controller } from "../server/runtime/controller/controller";
 import { RuntimeMetrics } from "../server/runtime/metrics/runtime-metrics";
 import { WorkQueue } from "../server/runtime/workqueue/queue";
+import { median, quantileOfSorted } from "./support/stats";
 
 /** The controllers' own log lines would interleave with the figures (and follow the final JSON line). */
 const quiet = pino({ level: "silent" });
@@ -107,15 +108,6 @@ async function sample(cycles: number, cycle: () => Promise<void>): Promise<Rate>
   return { cpu: ops / ((cpuMs() - c0) / 1000), wall: ops / ((performance.now() - t0) / 1000) };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 async function throughput(workers: number, registry: Registry) {
   const on: Rate[] = [];
   const off: Rate[] = [];
@@ -193,7 +185,7 @@ async function latency(ratePerSecond: number, seconds: number, workers: number):
   loopDelay.disable();
   await controller.stop();
   const sorted = delays.slice().sort();
-  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1], adds: total, maxLoopDelayMs: loopDelay.max / 1e6 };
+  return { p50: quantileOfSorted(sorted, 0.5), p99: quantileOfSorted(sorted, 0.99), max: sorted[sorted.length - 1], adds: total, maxLoopDelayMs: loopDelay.max / 1e6 };
 }
 
 async function main(): Promise<void> {

@@ -20,6 +20,7 @@ import { routedRange } from "../server/query/routed-query";
 import { controllerHistory, defaultModel } from "../test/support/controller-exporter";
 import { startPrometheusWithSamples } from "../test/support/prometheus";
 import { printWhenMain } from "./support/main-module";
+import { median } from "./support/stats";
 
 const DAY = 86_400_000;
 const TARGET_RATIO = 1.5;
@@ -50,12 +51,6 @@ class RecordingTransport implements PrometheusTransport {
   close() {
     return this.inner.close();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export async function run(options: { intervalMs?: number; runs?: number; log?: (line: string) => void } = {}): Promise<ScalePrometheusFigures> {

@@ -33,6 +33,7 @@ import { descendantsCpuSeconds } from "./support/process-cpu";
 import type { ExporterMessage, TargetScrapes } from "./support/scale-exporters";
 import type { ReplicaMessage, ReplicaReport } from "./support/scale-replica";
 import { printWhenMain } from "./support/main-module";
+import { quantile } from "./support/stats";
 
 const quiet = log.child({ component: "bench" }, { level: "warn" });
 const MB = 1024 * 1024;
@@ -156,12 +157,6 @@ class Child<M extends { kind: string }> {
       await this.exited;
     }
   }
-}
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));

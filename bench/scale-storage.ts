@@ -43,6 +43,7 @@ import { rebuildRollup } from "../server/store/rollup";
 import { SeriesStore } from "../server/store/series-store";
 import { createTimeseriesPool, QUERY_SESSION_SETTINGS } from "../server/store/timeseries-pool";
 import { freshDatabase } from "./support/fresh-database";
+import { median } from "./support/stats";
 
 const quiet = log.child({ component: "bench" }, { level: "warn" });
 const SCRAPE_MS = 15_000;
@@ -118,12 +119,6 @@ export interface RunOptions {
 }
 
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** The labels of ingest series `s`, as a controller-runtime exporter scraped by Prometheus has them. */
 function ingestLabels(s: number): Record<string, string> {

@@ -29,15 +29,10 @@ import type { DuplicateStrategy } from "../server/store/sample-writer";
 import { SeriesStore } from "../server/store/series-store";
 import { createTimeseriesPool, QUERY_SESSION_SETTINGS } from "../server/store/timeseries-pool";
 import { freshDatabase } from "./support/fresh-database";
+import { median } from "./support/stats";
 
 const quiet = log.child({ component: "bench" }, { level: "warn" });
 const WEEK_MS = 7 * 86_400_000;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
