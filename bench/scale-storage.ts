@@ -453,7 +453,7 @@ async function largeTable(pool: pg.Pool, url: string, now: number, target: numbe
             read[which] = run.levels;
           }
         }
-        times.forEach((t, k) => allTimes[k].push(...t));
+        for (const [k, t] of times.entries()) allTimes[k].push(...t);
         weekQueries.push({
           name: `${panel.id}/${q.name}`,
           p50Ms: median(times[0]),
