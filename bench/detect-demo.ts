@@ -302,9 +302,10 @@ async function runDemo(): Promise<Recording> {
         SELECT ts, value FROM samples WHERE series_id = ${r.id} AND ts >= ${new Date(from - 3_600_000)} AND ts <= ${new Date(until)} ORDER BY ts`;
       raw.push({ metric: r.metric, labels: r.labels, type: r.type, samples: samples.map((x) => [x.ts.getTime(), x.value]) });
     }
-    const fired = await prismaClient(database.url).$queryRaw<Array<{ rule: string; at: Date }>>`
-      SELECT r.name AS rule, e.at FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id WHERE e.state = 'firing' ORDER BY e.at`;
-    return { faults, windows, series, until, raw, stepMs: config.LOOPSCOPE_SCRAPE_INTERVAL, alerts: fired.map((a) => ({ rule: a.rule, at: a.at.getTime() })) };
+    const fired = await prismaClient(database.url).$queryRaw<Array<{ rule: string; controller: string | null; at: Date }>>`
+      SELECT r.name AS rule, e.labels->>'controller' AS controller, e.at FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id WHERE e.state = 'firing' ORDER BY e.at`;
+    const alerts = fired.map((a) => ({ rule: a.rule, at: a.at.getTime(), ...(a.controller ? { controller: a.controller } : {}) }));
+    return { faults, windows, series, until, raw, stepMs: config.LOOPSCOPE_SCRAPE_INTERVAL, alerts };
   } finally {
     await services.stop();
     await disconnectAll().catch(() => undefined);
@@ -359,11 +360,13 @@ async function main(): Promise<void> {
   if (faults.length === 0) throw new Error("no finished faults to score");
   if (recording.alerts) {
     const t0 = Math.min(...faults.map((f) => f.start));
-    const during = (a: FiredAlert) => faults.find((f) => a.rule.endsWith(`/${f.controller}`) && a.at >= f.start && a.at <= f.end + 5 * 60_000);
+    // The controller is the alert's label (built-in rules are one per condition); older recordings name it in the rule.
+    const controllerOf = (a: FiredAlert) => a.controller ?? a.rule.split("/").pop();
+    const during = (a: FiredAlert) => faults.find((f) => controllerOf(a) === f.controller && a.at >= f.start && a.at <= f.end + 5 * 60_000);
     console.log(`alerts fired: ${recording.alerts.length}`);
     for (const a of recording.alerts) {
       const f = during(a);
-      console.log(`  ${a.rule.padEnd(30)} at ${Math.round((a.at - t0) / 1000)} s ${f ? `(within 5 min of ${f.fault}@${f.controller})` : "(no fault of its controller in the 5 min before)"}`);
+      console.log(`  ${`${a.rule}${a.controller ? `{controller=${JSON.stringify(a.controller)}}` : ""}`.padEnd(44)} at ${Math.round((a.at - t0) / 1000)} s ${f ? `(within 5 min of ${f.fault}@${f.controller})` : "(no fault of its controller in the 5 min before)"}`);
     }
   }
 

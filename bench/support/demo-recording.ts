@@ -37,6 +37,8 @@ export interface ScoredWindow {
 export interface FiredAlert {
   rule: string;
   at: number;
+  /** The alert's controller label (absent in recordings made before it was kept). */
+  controller?: string;
 }
 
 /** Raw samples of one recorded series (Loopscope's own metrics), for replays through the query engine. */
