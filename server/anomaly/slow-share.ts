@@ -12,8 +12,7 @@ import type { SeriesPoint } from "./service";
  * The threshold is `factor` × the median of a trailing reference window that ends where
  * the current window begins (so the slow reconciles being counted never move their own
  * threshold). The observations above it are counted from the bucket rates of the window,
- * interpolated linearly inside the bucket the threshold falls in (Prometheus's own
- * assumption in histogram_quantile); past the highest finite bound nothing is counted.
+ * above the bucket bound nearest the threshold on a log scale (whole buckets: exact counts).
  */
 
 /** An observation counts as slow above this many times the usual median. */
@@ -61,8 +60,8 @@ export function countAbove(threshold: number, input: readonly HistogramBucket[])
 /**
  * Step by step: [ts, share above factor × reference, trials (observations in the window),
  * share of the window each step adds]. `references` are the trailing medians by timestamp;
- * the one used at ts is the latest at or before ts − windowMs, where its window begins. No point where the window observed
- * nothing or no reference is known yet.
+ * the one used at ts is the latest at or before ts − windowMs, where its window begins.
+ * No point where the window observed nothing or no reference is known yet.
  */
 export function slowShareOf(
   buckets: readonly BucketSeries[],

@@ -269,7 +269,7 @@ function controllerSeries(c: string, queue: EqMatcher[], ctl: EqMatcher[], sourc
     // median at once, which its counts show within seconds, while the median moves only once
     // half the window is slow. The usual median is that of the 10 minutes before the window;
     // over 30 s, judged by the counts (as the error ratio is).
-    spec(k("slow_reconciles"), `Share of reconciles slower than 2× the usual median — ${c}`, c, {
+    spec(k("slow_reconciles"), `Share of reconciles slower than ${SLOW_SHARE_FACTOR}× the usual median — ${c}`, c, {
       metric: "controller_runtime_reconcile_time_seconds_bucket",
       matchers: ctl,
       fn: "slow_share",
