@@ -170,10 +170,11 @@ describe("a dashboard that tells the truth during an incident (issue 16)", () =>
       200_000,
       2_000,
     );
-    const listed = await page.getByTestId("now-list").locator("li").count();
-    const header = await page.locator("#now-heading").textContent();
+    const [items, header] = await Promise.all([page.getByTestId("now-list").locator("li").allTextContents(), page.locator("#now-heading").textContent()]);
     const [firing, windows] = [/(\d+) firing alerts/, /(\d+) open anomaly windows/].map((re) => Number(re.exec(header ?? "")?.[1]));
-    expect(listed).toBe(firing + windows);
+    // A window explained by another (Loopscope's own event-loop lag) is listed under its cause: "(and N … it explains)".
+    const explained = items.reduce((n, text) => n + Number(/\(and (\d+) controller duration windows? it explains\)/.exec(text)?.[1] ?? 0), 0);
+    expect(items.length + explained).toBe(firing + windows);
     const hrefs = await page.getByTestId("now-list").locator("li a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
     for (const href of hrefs) expect(href).toMatch(/^\/(controllers|alerts|explore)/);
     expect(await page.getByTestId("count-anomalies").getAttribute("href")).toBe("#now");
