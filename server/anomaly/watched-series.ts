@@ -211,7 +211,7 @@ export function watchedControllerName(c: string | WatchedController): string {
   return typeof c === "string" ? c : c.name;
 }
 
-/** The eight watched series of one controller, from the matchers of its queue and reconcile series. */
+/** The nine watched series of one controller, from the matchers of its queue and reconcile series. */
 function controllerSeries(c: string, queue: EqMatcher[], ctl: EqMatcher[], source: "prometheus" | undefined): WatchedSeriesSpec[] {
   const k = (what: string) => `${what}{controller=${quote(c)}}`;
   const at = source ? { source } : {};
@@ -306,9 +306,9 @@ function controllerSeries(c: string, queue: EqMatcher[], ctl: EqMatcher[], sourc
 }
 
 /**
- * The built-in watched series: eight per controller (queue depth, adds rate, queue
- * latency p99, work duration p99, median reconcile time, error ratio, active workers,
- * unfinished work) plus the process-wide ones (active resources in total and by type, leak
+ * The built-in watched series: nine per controller (queue depth, adds rate, queue
+ * latency p99, work duration p99, median reconcile time, share of slow reconciles, error
+ * ratio, active workers, unfinished work) plus the process-wide ones (active resources in total and by type, leak
  * suspects, event-loop lag p99).
  * Workqueue metrics are matched on `name` (the queue is named after its controller in
  * controller-runtime, so scraped Go operators match too), reconcile metrics on `controller`.
