@@ -1,4 +1,4 @@
-import { type HistogramBucket, parseUpperBound } from "../query/histogram-quantile";
+import { ensureMonotonic, type HistogramBucket, parseUpperBound } from "../query/histogram-quantile";
 import type { SeriesPoint } from "./service";
 
 /**
@@ -34,11 +34,8 @@ export function countAbove(threshold: number, input: readonly HistogramBucket[])
   const sorted = [...input].filter((b) => !Number.isNaN(b.upperBound) && Number.isFinite(b.count)).sort((a, b) => a.upperBound - b.upperBound);
   if (sorted.length === 0 || sorted[sorted.length - 1].upperBound !== Number.POSITIVE_INFINITY) return null;
   // A monotonic envelope, as histogram_quantile makes of counts read at slightly different times.
-  let max = 0;
-  const buckets = sorted.map((b) => {
-    max = Math.max(max, b.count);
-    return { upperBound: b.upperBound, count: max };
-  });
+  const buckets = sorted.map((b) => ({ ...b }));
+  ensureMonotonic(buckets);
   const total = buckets[buckets.length - 1].count;
   if (!(total > 0)) return null;
   // The bucket bound nearest the threshold (on a log scale): whole buckets give exact counts,

@@ -78,7 +78,8 @@ function correctPrecisionErrors(buckets: HistogramBucket[], tolerance: number): 
   }
 }
 
-function ensureMonotonic(buckets: HistogramBucket[]): void {
+/** Raises decreasing cumulative counts (sorted by bound) to a monotonic envelope, in place. */
+export function ensureMonotonic(buckets: HistogramBucket[]): void {
   let max = buckets[0].count;
   for (let i = 1; i < buckets.length; i += 1) {
     if (buckets[i].count > max) max = buckets[i].count;

@@ -180,8 +180,9 @@ export function fiveMinuteAligned(plan: EvalPlan): boolean {
   return alignedTo(plan, FIVE_MINUTES_MS);
 }
 
-function alignedTo(plan: EvalPlan, ms: number): boolean {
-  return plan.origin % ms === 0 && plan.bucketMs % ms === 0 && plan.strideMs % ms === 0;
+/** Whether a plan's bucket edges are all whole multiples of `ms` (a min/max plan's buckets are contiguous: no stride). */
+function alignedTo(plan: Pick<EvalPlan, "origin" | "bucketMs"> & { strideMs?: number }, ms: number): boolean {
+  return plan.origin % ms === 0 && plan.bucketMs % ms === 0 && (plan.strideMs ?? 0) % ms === 0;
 }
 
 /**
@@ -307,7 +308,7 @@ const ROLLUP_5M_MINMAX_SQL = rollupMinMaxSql("samples_5m", FIVE_MINUTES_MS);
 
 /** Whether a min/max plan's buckets are whole five-minute blocks (then the 5-minute rollup answers all but the range's ends). */
 export function minMaxFiveMinuteAligned(plan: MinMaxPlan): boolean {
-  return plan.origin % FIVE_MINUTES_MS === 0 && plan.bucketMs % FIVE_MINUTES_MS === 0;
+  return alignedTo(plan, FIVE_MINUTES_MS);
 }
 
 /** Bucket rows handled between two turns of the event loop. */

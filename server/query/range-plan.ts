@@ -102,7 +102,7 @@ export function planMinMax(input: PlanInput): MinMaxPlan {
   let bucketMs = Math.max(1, Math.ceil(input.stepMs ?? 1), Math.floor(range / (perBucket - 1)) + 1);
   // As chosen steps are: buckets from 10 min are whole multiples of 5 min, so all but the
   // range's first and last are whole blocks of the 5-minute rollup (fewer buckets than asked for).
-  if (bucketMs >= ROLLUP_5M_STEP_MS && bucketMs !== input.stepMs) bucketMs = Math.ceil(bucketMs / 300_000) * 300_000;
+  if (bucketMs >= ROLLUP_5M_STEP_MS && bucketMs !== input.stepMs) bucketMs = wholeFiveMinutes(bucketMs);
   const origin = Math.floor(start / bucketMs) * bucketMs;
   const buckets = Math.floor(end / bucketMs) - Math.floor(start / bucketMs) + 1;
   return { kind: "minmax", start, end, bucketMs, origin, buckets };
@@ -112,6 +112,11 @@ export function planMinMax(input: PlanInput): MinMaxPlan {
 export const ROLLUP_STEP_MS = 5 * 60_000;
 /** Chosen steps at least this long are rounded up to whole multiples of 5 minutes (the 5-minute rollup's blocks). */
 export const ROLLUP_5M_STEP_MS = 10 * 60_000;
+
+/** `ms` rounded up to a whole multiple of 5 minutes (the 5-minute rollup's blocks). */
+function wholeFiveMinutes(ms: number): number {
+  return Math.ceil(ms / 300_000) * 300_000;
+}
 
 /**
  * The step for at most maxPoints evaluation points: ≥ the requested step, whole seconds above 1 s,
@@ -127,7 +132,7 @@ export function chooseStep(input: PlanInput): number {
   // (a fifth of the rows), at the price of fewer points than asked for (a week at 1,000
   // points becomes 672 steps of 15 min instead of 917 of 11 min).
   if (step >= ROLLUP_STEP_MS && step !== input.stepMs) step = Math.ceil(step / 60_000) * 60_000;
-  if (step >= ROLLUP_5M_STEP_MS && step !== input.stepMs) step = Math.ceil(step / 300_000) * 300_000;
+  if (step >= ROLLUP_5M_STEP_MS && step !== input.stepMs) step = wholeFiveMinutes(step);
   return step;
 }
 
