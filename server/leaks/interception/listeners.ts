@@ -1,5 +1,4 @@
 import { EventEmitter, getEventListeners } from "node:events";
-import { OutgoingMessage } from "node:http";
 import { Stream } from "node:stream";
 import { reconcileContext } from "../../runtime/context";
 import type { PatchSet } from "./patch-set";
@@ -14,16 +13,16 @@ type AddListener = (this: object, event: string | symbol, listener: unknown, ...
  * is tracked when a unit of work adds it to an emitter that unit did not first use
  * (a long-lived bus, signal, process) next to another listener of the same event:
  * growth is what leaks, and a lone listener on an emitter that is itself garbage (a
- * request's signal) goes when the emitter does. Listeners on streams and sockets are
- * never tracked: Node's stream internals add them to pooled and finished streams all
- * the time, and the stream itself is what leaks. A tracked listener is released once
- * the emitter no longer holds it (see `listenerLiveness`), or the emitter is collected.
+ * request's signal) goes when the emitter does. Listeners on streams, sockets and HTTP
+ * messages are never tracked: Node's stream and http internals add them to pooled and
+ * finished streams and to every request all the time, and the stream, socket or request
+ * itself is what leaks (tracked as such). A tracked listener is released once the
+ * emitter no longer holds it (see `listenerLiveness`), or the emitter is collected.
  *
- * Streams and sockets take most `on` calls of a process (Node's http code adds about 20
- * per request), so they skip the wrapper altogether: `Stream.prototype` (under every
- * Readable, Writable, Duplex and socket) gets the original functions as its own, and only
- * `OutgoingMessage.prototype` (client requests and server responses: Stream subclasses
- * without stream state, tracked as before) gets the wrappers back.
+ * Streams, sockets and HTTP messages take most `on` calls of a process (Node's http code
+ * adds about 20 per request, 4 of them on the client request), so they skip the wrapper
+ * altogether: `Stream.prototype` (under every Readable, Writable, Duplex, socket, client
+ * request and server response) gets the original functions as its own.
  */
 export function interceptListeners(patches: PatchSet, sink: ResourceSink): void {
   /** Emitters that refuse a new property (frozen, sealed) remember their first use here instead. */
@@ -36,6 +35,7 @@ export function interceptListeners(patches: PatchSet, sink: ResourceSink): void 
     const wrapper: AddListener = function (this: object, event, listener) {
       // biome-ignore lint/complexity/noArguments: a rest array would be allocated on every call of a hot path
       const result = arguments.length === 2 ? original.call(this, event, listener) : Reflect.apply(original, this, arguments);
+      // Streams whose prototype chain skips Stream.prototype (or built before it was shadowed) still carry stream state.
       if (!patches.active || isStream(this)) return result;
       const context = reconcileContext.getStore();
       const first = firstUseOf(this, firstUseOfSealed);
@@ -58,15 +58,10 @@ export function interceptListeners(patches: PatchSet, sink: ResourceSink): void 
     prependListener: wrap(originals.prependListener),
   };
   const streamPrototype = Stream.prototype as unknown as Adders;
-  const outgoingPrototype = OutgoingMessage.prototype as unknown as Adders;
   const streamsInherit = Object.getPrototypeOf(streamPrototype) === prototype;
-  const outgoingIsStream = Object.getPrototypeOf(outgoingPrototype) === streamPrototype;
   for (const name of ["addListener", "on", "prependListener"] as const) {
     patches.replace(prototype, name, wrappers[name]);
-    if (streamsInherit && streamPrototype[name] === wrappers[name]) {
-      patches.shadow(streamPrototype, name, originals[name]);
-      if (outgoingIsStream && !Object.hasOwn(outgoingPrototype, name)) patches.shadow(outgoingPrototype, name, wrappers[name]);
-    }
+    if (streamsInherit && streamPrototype[name] === wrappers[name]) patches.shadow(streamPrototype, name, originals[name]);
   }
 
   const signalPrototype = AbortSignal.prototype as unknown as { addEventListener: AddListener };
