@@ -39,7 +39,7 @@ export function settledAt(ctx: ReconcileContext): number | undefined {
 export async function runReconcile<T>(ctx: ReconcileContext, fn: () => Promise<T> | T): Promise<T> {
   // One microtask, then the context is entered inside it; the caller's frame is never touched.
   // (As an async function rather than `Promise.resolve().then(...)`: no closure, and no
-  // second promise for the caller's to adopt, which costs two more microtasks.)
+  // second promise for the returned one to adopt, which would cost two more microtasks.)
   await undefined;
   reconcileContext.enterWith(ctx);
   try {
