@@ -42,16 +42,24 @@ const RESCUE_SWEEP_EVERY_MS = 100;
  */
 export const MAX_SAMPLED_CAPTURES_PER_SECOND = 100;
 /**
- * Timers waiting in the young list before it is flushed into the table regardless of the
- * sweep. Short on purpose: everything on the list (the timer, its callback, its unit of
- * work's context) survives the young-generation collections that happen meanwhile, and
- * at 1,024 entries that survival made V8 grow a busy process's young generation from
- * 16 to 64 MB (measured on bench/agent-workload.mjs), which costs every allocation of the
- * process cache misses. At 64, the few still pending at a flush (the units in flight)
- * become table entries, and that workload's young generation stayed at 16 MB, as without
- * the agent (bench:leaks, whose processes live longer, still sees it grow to about twice that).
+ * Timers waiting in the young list before it is thinned regardless of the sweep. Short on
+ * purpose: everything on the list (the timer, its callback, its unit of work's context)
+ * survives the young-generation collections that happen meanwhile, and V8 grows a busy
+ * process's young generation by the bytes that survive (at 1,024 entries it grew from
+ * 16 to 64 MB on bench/agent-workload.mjs), which costs every allocation cache misses.
+ * Measured on that workload (`--trace-gc-nvp`, 6 s at ~37,000 units/s): bytes surviving
+ * each scavenge were 12 KB without the agent, 26 KB with 64 entries flushed whole, 16 KB
+ * with 16 entries thinned as below.
  */
-const YOUNG_TIMERS_MAX = 64;
+const YOUNG_TIMERS_MAX = 16;
+/**
+ * When the list is full, pending timers younger than this stay on it (up to
+ * YOUNG_CARRY_MAX of them: the units of work in flight) instead of becoming table entries
+ * that the sweep would hold and drop again; older ones, and any beyond the cap, go to the
+ * table. Every sweep and sample still moves all pending timers to the table.
+ */
+const YOUNG_CARRY_MS = 1_000;
+const YOUNG_CARRY_MAX = YOUNG_TIMERS_MAX / 2;
 /** Values per young timer in the flat list: handle, context, stack, createdAt, type. */
 const YOUNG_STRIDE = 5;
 
@@ -108,7 +116,7 @@ export class ResourceRecorder {
         const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
         const young = this.young;
         young.push(handle, context, stack, this.now(), type);
-        if (young.length >= YOUNG_TIMERS_MAX * YOUNG_STRIDE) this.flushYoung();
+        if (young.length >= YOUNG_TIMERS_MAX * YOUNG_STRIDE) this.moveYoungTimers(true);
         return;
       }
       // Sockets and servers can be connected/listened more than once; track the object once.
@@ -161,22 +169,32 @@ export class ResourceRecorder {
     },
   };
 
-  /** Moves the young timers still pending into the table (cleared and fired ones are simply forgotten). */
+  /** Moves the young timers and promises still pending into the table (cleared and fired ones are simply forgotten). */
   flushYoung(): void {
     this.flushYoungPromises();
+    this.moveYoungTimers(false);
+  }
+
+  /** Moves the young timers still pending into the table; with `carry`, the youngest few stay on the list (see YOUNG_CARRY_MS). */
+  private moveYoungTimers(carry: boolean): void {
     const young = this.young;
     if (young.length === 0) return;
+    // Kept timers go to whatever list is current: a rescue sweep inside ensureRoom flushes and replaces it.
     this.young = [];
+    const carryBefore = carry ? this.now() - YOUNG_CARRY_MS : Number.POSITIVE_INFINITY;
     for (let i = 0; i < young.length; i += YOUNG_STRIDE) {
       const handle = young[i] as Marked;
       if (handle._destroyed === true) continue;
+      const createdAt = young[i + 3] as number;
+      if (createdAt > carryBefore && this.young.length < YOUNG_CARRY_MAX * YOUNG_STRIDE) {
+        this.young.push(handle, young[i + 1], young[i + 2], createdAt, young[i + 4]);
+        continue;
+      }
       const context = young[i + 1] as ReconcileContext | undefined;
       if (!this.ensureRoom(context)) continue;
       nextInterceptedId -= 1;
       handle[TRACKED_ID] = nextInterceptedId;
-      this.table.add(
-        new TrackedResource(nextInterceptedId, young[i + 4] as TrackedType, young[i + 3] as number, context, handle, -1, young[i + 2] as CreationStack | undefined),
-      );
+      this.table.add(new TrackedResource(nextInterceptedId, young[i + 4] as TrackedType, createdAt, context, handle, -1, young[i + 2] as CreationStack | undefined));
     }
   }
 

@@ -272,6 +272,29 @@ describe("LeakTracker", () => {
     expect(t.status().tracked).toBe(5);
   });
 
+  it("loses no pending timer while the young list thins itself between sweeps, and forgets cleared ones wherever they sit", async () => {
+    const clock = new SteppedClock();
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0 });
+    const pending: NodeJS.Timeout[] = [];
+    cleanup.add(() => {
+      for (const timer of pending) clearTimeout(timer);
+    });
+    await t.trackReconcile(reconcileOf("pods", "default/thin"), () => {
+      // 1,000 timers, 3 of 4 cleared at once; the clock moves so some kept ones age out of the list into the table.
+      for (let batch = 0; batch < 40; batch++) {
+        for (let i = 0; i < 25; i++) {
+          const timer = setTimeout(() => undefined, 3_600_000);
+          if (i % 4 === 0) pending.push(timer);
+          else clearTimeout(timer);
+        }
+        clock.advance(300);
+      }
+    });
+    expect(t.status().tracked).toBe(280);
+    for (const timer of pending.splice(0, 140)) clearTimeout(timer);
+    expect(t.status().tracked).toBe(140);
+  });
+
   it("captures every stack while full capture is on, and only then when sampling is off", async () => {
     const clock = new SkewClock();
     const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0, autoCapture: false });
