@@ -130,7 +130,23 @@ export class ResourceRecorder {
     released: (handle) => {
       if (typeof handle !== "object" || handle === null) return;
       const id = (handle as Marked)[TRACKED_ID];
-      if (typeof id === "number") this.table.delete(id);
+      if (typeof id === "number") {
+        this.table.delete(id);
+        return;
+      }
+      // Still on the young list (at most YOUNG_TIMERS_MAX entries; newest first, where a
+      // deadline cleared by its own unit of work sits): forget it there, so the list no
+      // longer keeps the timer, its callback and its context alive, and the next thinning
+      // need not read the timer again (by then it is out of the CPU's caches).
+      const young = this.young;
+      for (let i = young.length - YOUNG_STRIDE; i >= 0; i -= YOUNG_STRIDE) {
+        if (young[i] === handle) {
+          young[i] = undefined;
+          young[i + 1] = undefined;
+          young[i + 2] = undefined;
+          return;
+        }
+      }
     },
     begin: (type, creator): PendingResource | undefined => {
       const context = reconcileContext.getStore();
@@ -183,8 +199,8 @@ export class ResourceRecorder {
     this.young = [];
     const carryBefore = carry ? this.now() - YOUNG_CARRY_MS : Number.POSITIVE_INFINITY;
     for (let i = 0; i < young.length; i += YOUNG_STRIDE) {
-      const handle = young[i] as Marked;
-      if (handle._destroyed === true) continue;
+      const handle = young[i] as Marked | undefined;
+      if (handle === undefined || handle._destroyed === true) continue;
       const createdAt = young[i + 3] as number;
       if (createdAt > carryBefore && this.young.length < YOUNG_CARRY_MAX * YOUNG_STRIDE) {
         this.young.push(handle, young[i + 1], young[i + 2], createdAt, young[i + 4]);
