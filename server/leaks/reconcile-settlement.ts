@@ -1,4 +1,4 @@
-import { type ReconcileContext, reconcileContext } from "../runtime/context";
+import { type ReconcileContext, reconcileContext, SETTLED_AT } from "../runtime/context";
 
 /**
  * When each reconcile settled (returned, threw, or rejected). A resource a reconcile
@@ -6,11 +6,10 @@ import { type ReconcileContext, reconcileContext } from "../runtime/context";
  * has passed, so the controller must report settlement: either run reconciles through
  * `runReconcile`, or call `reconcileSettled(ctx)` itself when its reconcile settles.
  *
- * The time is kept on the context object itself, under a registered symbol (so every
- * bundle shares it): the context lives exactly as long as something refers to it, and
- * a symbol field costs nanoseconds where a WeakMap entry costs the collector far more.
+ * The time is kept on the context object itself (see SETTLED_AT): the context lives
+ * exactly as long as something refers to it, and a field costs nanoseconds where a
+ * WeakMap entry costs the collector far more.
  */
-const SETTLED_AT = Symbol.for("loopscope.reconcileSettledAt");
 
 type Marked = ReconcileContext & { [SETTLED_AT]?: number };
 

@@ -1,8 +1,9 @@
-import { type ReconcileContext, reconcileContext } from "../runtime/context";
+import { CAPTURE_STACKS, type ReconcileContext, reconcileContext } from "../runtime/context";
 import { type CreationStack, captureCreationStack } from "./creation-stack";
 import type { PendingResource, ResourceSink } from "./interception/resource-sink";
 import { livenessOf } from "./liveness";
 import type { PromiseSink } from "./promise-tracking";
+import { settledAt } from "./reconcile-settlement";
 import type { ResourceTable } from "./resource-table";
 import type { TrackedType } from "./resource-types";
 import { TrackedResource } from "./tracked-resource";
@@ -26,8 +27,6 @@ const YOUNG_PROMISES_MAX = 4_096;
 const PROMISE_STRIDE = 3;
 /** On a tracked timer: its table id, so clearing it forgets it at once. */
 const TRACKED_ID = Symbol("loopscope.trackedId");
-/** Per-reconcile stack-capture decision, kept on the context object (cheaper than a WeakMap). */
-const CAPTURE_STACKS = Symbol("loopscope.captureStacks");
 /** Promises outnumber handles 10–100 to 1, so their stacks are sampled this much more sparsely. */
 const PROMISE_RATE_FACTOR = 0.1;
 /** At the cap, a sweep for dead entries is tried at most this often before dropping. */
@@ -53,17 +52,29 @@ export const MAX_SAMPLED_CAPTURES_PER_SECOND = 100;
  */
 const YOUNG_TIMERS_MAX = 16;
 /**
- * When the list is full, pending timers younger than this stay on it (up to
- * YOUNG_CARRY_MAX of them: the units of work in flight) instead of becoming table entries
- * that the sweep would hold and drop again; older ones, and any beyond the cap, go to the
- * table. Every sweep and sample still moves all pending timers to the table.
+ * When the list is full, pending timers of units of work still in flight (their deadlines
+ * and retries, nearly always cleared by the unit itself) stay on it, up to this many,
+ * instead of becoming table entries that the sweep would hold and drop again; the rest go
+ * to the table. Every sweep and sample still moves all pending timers to the table.
  */
-const YOUNG_CARRY_MS = 1_000;
 const YOUNG_CARRY_MAX = YOUNG_TIMERS_MAX / 2;
-/** Values per young timer in the flat list: handle, context, stack, createdAt, type. */
+/**
+ * Values per young timer in the flat list: handle, context, stack, createdAt, type.
+ * createdAt is only read for timers outside a unit of work (they are judged by their age);
+ * a unit's timers are judged by its settlement, so they save the clock read on the hot
+ * path and take the time they are moved to the table.
+ */
 const YOUNG_STRIDE = 5;
 
 type Marked = Record<symbol | string, unknown>;
+
+/** 2^32 / golden ratio: multiplying by it spreads consecutive ids evenly over 32 bits (Fibonacci hashing). */
+const FIBONACCI_MULTIPLIER = 0x9e3779b9;
+
+/** Whether reconcile `id` falls in a `rate` share of reconciles (consecutive ids are sampled evenly). */
+export function sampledReconcile(id: number, rate: number): boolean {
+  return Math.imul(id, FIBONACCI_MULTIPLIER) >>> 0 < rate * 2 ** 32;
+}
 
 /**
  * Turns what the interceptors and the promise hook report into table entries, on the
@@ -115,7 +126,7 @@ export class ResourceRecorder {
       if (type === "Timeout" || type === "Immediate") {
         const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
         const young = this.young;
-        young.push(handle, context, stack, this.now(), type);
+        young.push(handle, context, stack, context === undefined ? this.now() : 0, type);
         if (young.length >= YOUNG_TIMERS_MAX * YOUNG_STRIDE) this.moveYoungTimers(true);
         return;
       }
@@ -191,25 +202,26 @@ export class ResourceRecorder {
     this.moveYoungTimers(false);
   }
 
-  /** Moves the young timers still pending into the table; with `carry`, the youngest few stay on the list (see YOUNG_CARRY_MS). */
+  /** Moves the young timers still pending into the table; with `carry`, those of units in flight stay on the list (see YOUNG_CARRY_MAX). */
   private moveYoungTimers(carry: boolean): void {
     const young = this.young;
     if (young.length === 0) return;
     // Kept timers go to whatever list is current: a rescue sweep inside ensureRoom flushes and replaces it.
     this.young = [];
-    const carryBefore = carry ? this.now() - YOUNG_CARRY_MS : Number.POSITIVE_INFINITY;
+    let now: number | undefined;
     for (let i = 0; i < young.length; i += YOUNG_STRIDE) {
       const handle = young[i] as Marked | undefined;
       if (handle === undefined || handle._destroyed === true) continue;
-      const createdAt = young[i + 3] as number;
-      if (createdAt > carryBefore && this.young.length < YOUNG_CARRY_MAX * YOUNG_STRIDE) {
-        this.young.push(handle, young[i + 1], young[i + 2], createdAt, young[i + 4]);
+      const context = young[i + 1] as ReconcileContext | undefined;
+      if (carry && context !== undefined && settledAt(context) === undefined && this.young.length < YOUNG_CARRY_MAX * YOUNG_STRIDE) {
+        this.young.push(handle, context, young[i + 2], 0, young[i + 4]);
         continue;
       }
-      const context = young[i + 1] as ReconcileContext | undefined;
       if (!this.ensureRoom(context)) continue;
+      now ??= this.now();
       nextInterceptedId -= 1;
       handle[TRACKED_ID] = nextInterceptedId;
+      const createdAt = context === undefined ? (young[i + 3] as number) : now;
       this.table.add(new TrackedResource(nextInterceptedId, young[i + 4] as TrackedType, createdAt, context, handle, -1, young[i + 2] as CreationStack | undefined));
     }
   }
@@ -270,12 +282,20 @@ export class ResourceRecorder {
     if (promise) this.collectedPromises.register(promise, resource.id);
   }
 
+  /**
+   * Whether this reconcile's resources get stacks. The sample is drawn from the
+   * reconcile's id (the same answer for each of its resources, nothing to store, no
+   * random number on the hot path); only a sampled reconcile spends the capture budget,
+   * once, and keeps the outcome on its context.
+   */
   private capturesFor(context: ReconcileContext): boolean {
     if (this.captureRate >= 1) return true;
+    const hot = this.hotControllers.size > 0 && this.hotControllers.has(context.controller);
+    if (!hot && !sampledReconcile(context.reconcileId, this.captureRate)) return false;
     const marked = context as ReconcileContext & Marked;
     let decision = marked[CAPTURE_STACKS];
     if (typeof decision !== "boolean") {
-      decision = this.hotControllers.has(context.controller) || (this.captureRate > 0 && Math.random() < this.captureRate && this.withinCaptureBudget());
+      decision = hot || this.withinCaptureBudget();
       marked[CAPTURE_STACKS] = decision;
     }
     return decision as boolean;

@@ -1,4 +1,5 @@
 import { runReconcile } from "../../../server/leaks/reconcile-settlement";
+import { newReconcileContext } from "../../../server/runtime/context";
 
 /** One unit of work: which controller (or service, queue, job type) and which object or request. */
 export interface WorkUnit {
@@ -18,5 +19,5 @@ export function trackWork<T>(unit: WorkUnit, fn: () => T | Promise<T>): Promise<
     return Promise.reject(new TypeError("trackWork needs { controller: non-empty string, key: string }"));
   }
   nextId += 1;
-  return runReconcile({ controller: unit.controller, key: unit.key, reconcileId: nextId, startedAt: Date.now() }, fn);
+  return runReconcile(newReconcileContext(unit.controller, unit.key, nextId), fn);
 }

@@ -2,7 +2,7 @@ import type { Registry } from "prom-client";
 import { type Logger, log as rootLog } from "../../log";
 import { metricsRegistry } from "../../metrics/registry";
 import { type Clock, systemClock, type TimerHandle } from "../clock";
-import { type ReconcileContext, reconcileContext } from "../context";
+import { newReconcileContext, type ReconcileContext, reconcileContext } from "../context";
 import { ControllerMetrics, RuntimeMetrics } from "../metrics/runtime-metrics";
 import type { RateLimiter } from "../workqueue/rate-limiters";
 import { RateLimitingQueue } from "../workqueue/rate-limiting-queue";
@@ -364,7 +364,7 @@ export class Controller {
       }, timeoutMs);
     }
     const request = new Request(this.name, key, reason, signal, reconcileId, this.retried.get(key)?.retries ?? 0, this.log);
-    const context: ReconcileContext = { controller: this.name, key, reconcileId, startedAt: Date.now() };
+    const context = newReconcileContext(this.name, key, reconcileId);
     let outcome: Outcome;
     try {
       const value = reconcileContext.run(context, this.reconciler, request);

@@ -280,14 +280,13 @@ describe("LeakTracker", () => {
       for (const timer of pending) clearTimeout(timer);
     });
     await t.trackReconcile(reconcileOf("pods", "default/thin"), () => {
-      // 1,000 timers, 3 of 4 cleared at once; the clock moves so some kept ones age out of the list into the table.
+      // 1,000 timers of a reconcile still in flight, 3 of 4 cleared at once: the list carries a few of the kept ones, the rest move to the table.
       for (let batch = 0; batch < 40; batch++) {
         for (let i = 0; i < 25; i++) {
           const timer = setTimeout(() => undefined, 3_600_000);
           if (i % 4 === 0) pending.push(timer);
           else clearTimeout(timer);
         }
-        clock.advance(300);
       }
     });
     expect(t.status().tracked).toBe(280);
