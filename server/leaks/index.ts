@@ -12,6 +12,6 @@ export {
   type LeakTrackerOptions,
   type LeakTrackerStatus,
 } from "./leak-tracker";
-export { reconcileSettled, runReconcile, settledAt } from "./reconcile-settlement";
+export { reconcileSettled, runReconcile, SETTLED_UNTIMED, settledAt } from "./reconcile-settlement";
 export type { ResourceCountPoint } from "./active-resource-history";
 export { BENIGN_TYPES, isBenignType, type TrackedType } from "./resource-types";

@@ -1,4 +1,4 @@
-import { type ReconcileContext, reconcileContext, SETTLED_AT } from "../runtime/context";
+import { ON_SETTLED, type ReconcileContext, reconcileContext, SETTLED_AT, type SettlementHook } from "../runtime/context";
 
 /**
  * When each reconcile settled (returned, threw, or rejected). A resource a reconcile
@@ -9,19 +9,51 @@ import { type ReconcileContext, reconcileContext, SETTLED_AT } from "../runtime/
  * The time is kept on the context object itself (see SETTLED_AT): the context lives
  * exactly as long as something refers to it, and a field costs nanoseconds where a
  * WeakMap entry costs the collector far more.
+ *
+ * Most units of work settle holding nothing the tracker follows (their deadline timer
+ * cleared, their sockets back in the pool). Those are marked SETTLED_UNTIMED instead of
+ * reading the clock; a resource attributed to one later (a callback it left behind)
+ * stamps the time then, so it is judged from then, never earlier than from the true
+ * settlement.
  */
 
-type Marked = ReconcileContext & { [SETTLED_AT]?: number };
+type Marked = ReconcileContext & { [SETTLED_AT]?: number; [ON_SETTLED]?: SettlementHook };
 
-/** Records that the reconcile `ctx` settled at `at` (ms since epoch). The first report wins. */
-export function reconcileSettled(ctx: ReconcileContext, at: number = Date.now()): void {
+/** Settled, holding nothing tracked at the time: when, was not read (see above). Never overdue by itself. */
+export const SETTLED_UNTIMED = Number.POSITIVE_INFINITY;
+
+/**
+ * Records that the reconcile `ctx` settled at `at` (ms since epoch; default now, read
+ * only if the unit holds something tracked). The first report wins.
+ */
+export function reconcileSettled(ctx: ReconcileContext, at?: number): void {
   const marked = ctx as Marked;
-  if (marked[SETTLED_AT] === undefined) marked[SETTLED_AT] = at;
+  if (marked[SETTLED_AT] !== undefined) return;
+  const hook = marked[ON_SETTLED];
+  let holds = false;
+  if (hook !== undefined) {
+    marked[ON_SETTLED] = undefined;
+    try {
+      holds = hook(ctx);
+    } catch {
+      holds = true;
+    }
+  }
+  marked[SETTLED_AT] = at ?? (holds ? Date.now() : SETTLED_UNTIMED);
 }
 
-/** When `ctx` settled, or undefined while it is still running (or was never reported). */
+/**
+ * When `ctx` settled, or undefined while it is still running (or was never reported);
+ * SETTLED_UNTIMED if it settled holding nothing tracked and nothing was attributed to it since.
+ */
 export function settledAt(ctx: ReconcileContext): number | undefined {
   return (ctx as Marked)[SETTLED_AT];
+}
+
+/** Dates an untimed settlement now: something was just attributed to the settled unit `ctx`. */
+export function stampSettlement(ctx: ReconcileContext): void {
+  const marked = ctx as Marked;
+  if (marked[SETTLED_AT] === SETTLED_UNTIMED) marked[SETTLED_AT] = Date.now();
 }
 
 /**

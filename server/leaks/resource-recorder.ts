@@ -1,9 +1,9 @@
-import { CAPTURE_STACKS, type ReconcileContext, reconcileContext } from "../runtime/context";
-import { type CreationStack, captureCreationStack } from "./creation-stack";
+import { CAPTURE_STACKS, ON_SETTLED, type ReconcileContext, reconcileContext, SETTLED_AT, type SettlementHook, UNIT_TIMERS } from "../runtime/context";
+import { type CreationStack, captureCreationStack, type StackAnchor } from "./creation-stack";
 import type { PendingResource, ResourceSink } from "./interception/resource-sink";
 import { livenessOf } from "./liveness";
 import type { PromiseSink } from "./promise-tracking";
-import { settledAt } from "./reconcile-settlement";
+import { stampSettlement } from "./reconcile-settlement";
 import type { ResourceTable } from "./resource-table";
 import type { TrackedType } from "./resource-types";
 import { TrackedResource } from "./tracked-resource";
@@ -41,32 +41,32 @@ const RESCUE_SWEEP_EVERY_MS = 100;
  */
 export const MAX_SAMPLED_CAPTURES_PER_SECOND = 100;
 /**
- * Timers waiting in the young list before it is thinned regardless of the sweep. Short on
+ * Timers waiting in the young list before it is flushed regardless of the sweep. Short on
  * purpose: everything on the list (the timer, its callback, its unit of work's context)
  * survives the young-generation collections that happen meanwhile, and V8 grows a busy
  * process's young generation by the bytes that survive (at 1,024 entries it grew from
  * 16 to 64 MB on bench/agent-workload.mjs), which costs every allocation cache misses.
- * Measured on that workload (`--trace-gc-nvp`, 6 s at ~37,000 units/s): bytes surviving
- * each scavenge were 12 KB without the agent, 26 KB with 64 entries flushed whole, 17 KB
- * with 16 entries thinned as below, 15 KB once cleared timers also leave the list at once.
+ * A unit's own timers only come here if they are still pending when it settles (see
+ * UNIT_TIMERS_MAX), so in a healthy process the list holds next to nothing.
  */
 const YOUNG_TIMERS_MAX = 16;
 /**
- * When the list is full, pending timers of units of work still in flight (their deadlines
- * and retries, nearly always cleared by the unit itself) stay on it, up to this many,
- * instead of becoming table entries that the sweep would hold and drop again; the rest go
- * to the table. Every sweep and sample still moves all pending timers to the table.
+ * Timers a running unit of work carries on its context (see ResourceRecorder.holdOnUnit).
+ * Past this many, the cleared and fired ones are dropped from it and, if half of them
+ * are still pending, those go to the young list (and on to the table) as the unit runs.
  */
-const YOUNG_CARRY_MAX = YOUNG_TIMERS_MAX / 2;
+const UNIT_TIMERS_MAX = 16;
+/** Values per timer a unit carries when it carries more than one, or a stack: handle, stack. */
+const UNIT_STRIDE = 2;
 /**
- * Values per young timer in the flat list: handle, context, stack, createdAt, type.
+ * Values per young timer in the flat list: handle, context, stack, createdAt.
  * createdAt is only read for timers outside a unit of work (they are judged by their age);
- * a unit's timers are judged by its settlement, so they save the clock read on the hot
- * path and take the time they are moved to the table.
+ * a unit's timers are judged by its settlement, so they take the time they are moved to the table.
  */
-const YOUNG_STRIDE = 5;
+const YOUNG_STRIDE = 4;
 
 type Marked = Record<symbol | string, unknown>;
+type UnitMarks = ReconcileContext & { [UNIT_TIMERS]?: unknown; [ON_SETTLED]?: SettlementHook; [SETTLED_AT]?: number; [CAPTURE_STACKS]?: boolean };
 
 /** 2^32 / golden ratio: multiplying by it spreads consecutive ids evenly over 32 bits (Fibonacci hashing). */
 const FIBONACCI_MULTIPLIER = 0x9e3779b9;
@@ -100,11 +100,13 @@ export class ResourceRecorder {
   private budgetWindowStart = Number.NEGATIVE_INFINITY;
   private budgetSpent = 0;
   /**
-   * Timers created since the last flush, flat (see YOUNG_STRIDE). Nearly every timer a
-   * unit of work creates is cleared or fires within milliseconds (deadlines, retries), so
-   * a timer first only goes on this list — no table entry, no mark on the handle, nothing
-   * for clearTimeout to undo — and becomes a table entry at the next flush (every sweep,
-   * every sample, or once the list is full) only if it is still pending then.
+   * Timers waiting to become table entries, flat (see YOUNG_STRIDE): those a unit of work
+   * still had pending when it settled (until then they ride on the unit, see holdOnUnit),
+   * those created after their unit settled, and sampled ones outside any unit. Many are
+   * cleared or fire soon after, so a timer first only goes on this list — no table entry,
+   * no mark on the handle, nothing for clearTimeout to undo — and becomes a table entry
+   * at the next flush (every sweep, every sample, or once the list is full) only if it is
+   * still pending then.
    */
   private young: unknown[] = [];
   /** Deep mode: promises created since the last flush, the same way (see PROMISE_STRIDE). */
@@ -124,16 +126,21 @@ export class ResourceRecorder {
       const context = reconcileContext.getStore();
       if (context === undefined && !this.sampleUnattributed(type)) return;
       if (type === "Timeout" || type === "Immediate") {
-        const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
-        const young = this.young;
-        young.push(handle, context, stack, context === undefined ? this.now() : 0, type);
-        if (young.length >= YOUNG_TIMERS_MAX * YOUNG_STRIDE) this.moveYoungTimers(true);
+        if (context !== undefined) {
+          if ((context as UnitMarks)[SETTLED_AT] === undefined) {
+            this.holdOnUnit(context as UnitMarks, handle, creator);
+            return;
+          }
+          stampSettlement(context);
+        }
+        this.addYoungTimer(handle, context, context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined);
         return;
       }
       // Sockets and servers can be connected/listened more than once; track the object once.
       if (this.seenHandles.has(handle)) return;
       this.seenHandles.add(handle);
       if (!this.ensureRoom(context)) return;
+      if (context !== undefined) this.noteTracked(context);
       const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
       nextInterceptedId -= 1;
       this.table.add(new TrackedResource(nextInterceptedId, type, this.now(), context, handle, -1, stack));
@@ -162,11 +169,13 @@ export class ResourceRecorder {
     begin: (type, creator): PendingResource | undefined => {
       const context = reconcileContext.getStore();
       if (context === undefined && !this.sampleUnattributed(type)) return undefined;
+      if (context !== undefined) this.noteTracked(context);
       const stack = context === undefined || this.capturesFor(context) ? captureCreationStack(creator) : undefined;
       return { type, context, stack };
     },
     complete: (pending, handle, fd) => {
       if (!this.ensureRoom(pending.context)) return;
+      if (pending.context !== undefined) this.noteTracked(pending.context);
       nextInterceptedId -= 1;
       this.table.add(new TrackedResource(nextInterceptedId, pending.type, this.now(), pending.context, handle, fd, pending.stack));
     },
@@ -177,6 +186,7 @@ export class ResourceRecorder {
     promiseCreated: (promise, hook) => {
       const context = reconcileContext.getStore();
       if (context === undefined) return;
+      this.noteTracked(context);
       const rate = this.captureRate;
       const capture =
         rate >= 1 ||
@@ -199,31 +209,99 @@ export class ResourceRecorder {
   /** Moves the young timers and promises still pending into the table (cleared and fired ones are simply forgotten). */
   flushYoung(): void {
     this.flushYoungPromises();
-    this.moveYoungTimers(false);
+    this.moveYoungTimers();
   }
 
-  /** Moves the young timers still pending into the table; with `carry`, those of units in flight stay on the list (see YOUNG_CARRY_MAX). */
-  private moveYoungTimers(carry: boolean): void {
+  private addYoungTimer(handle: object, context: ReconcileContext | undefined, stack: CreationStack | undefined): void {
+    const young = this.young;
+    young.push(handle, context, stack, context === undefined ? this.now() : 0);
+    if (young.length >= YOUNG_TIMERS_MAX * YOUNG_STRIDE) this.moveYoungTimers();
+  }
+
+  /** Moves the young timers still pending into the table. */
+  private moveYoungTimers(): void {
     const young = this.young;
     if (young.length === 0) return;
-    // Kept timers go to whatever list is current: a rescue sweep inside ensureRoom flushes and replaces it.
+    // A rescue sweep inside ensureRoom flushes the list again: it finds the new, empty one.
     this.young = [];
     let now: number | undefined;
     for (let i = 0; i < young.length; i += YOUNG_STRIDE) {
       const handle = young[i] as Marked | undefined;
       if (handle === undefined || handle._destroyed === true) continue;
       const context = young[i + 1] as ReconcileContext | undefined;
-      if (carry && context !== undefined && settledAt(context) === undefined && this.young.length < YOUNG_CARRY_MAX * YOUNG_STRIDE) {
-        this.young.push(handle, context, young[i + 2], 0, young[i + 4]);
-        continue;
-      }
       if (!this.ensureRoom(context)) continue;
       now ??= this.now();
       nextInterceptedId -= 1;
       handle[TRACKED_ID] = nextInterceptedId;
       const createdAt = context === undefined ? (young[i + 3] as number) : now;
-      this.table.add(new TrackedResource(nextInterceptedId, young[i + 4] as TrackedType, createdAt, context, handle, -1, young[i + 2] as CreationStack | undefined));
+      this.table.add(new TrackedResource(nextInterceptedId, timerType(handle), createdAt, context, handle, -1, young[i + 2] as CreationStack | undefined));
     }
+  }
+
+  /**
+   * A timer created by a unit of work still running rides on the unit's context, not on
+   * any list: nearly every one (a deadline, a retry, a sleep) is cleared or fires before
+   * the unit settles, and then there is nothing to undo and nothing for the collector to
+   * keep. The common case is one timer without a stack, kept as the handle itself; more
+   * timers, or a stack, take a flat list (see UNIT_STRIDE). When the unit settles,
+   * `timersSettled` hands the ones still pending to the young list. A unit that runs
+   * long and keeps timers pending has them moved to the young list as it goes.
+   */
+  private holdOnUnit(context: UnitMarks, handle: object, creator: StackAnchor): void {
+    const stack = this.capturesFor(context) ? captureCreationStack(creator) : undefined;
+    const held = context[UNIT_TIMERS];
+    if (held === undefined && stack === undefined) context[UNIT_TIMERS] = handle;
+    else {
+      const list = Array.isArray(held) ? held : held === undefined ? [] : [held, undefined];
+      list.push(handle, stack);
+      context[UNIT_TIMERS] = list.length >= UNIT_TIMERS_MAX * UNIT_STRIDE ? this.thinUnitTimers(context, list) : list;
+    }
+    if (context[ON_SETTLED] === undefined) context[ON_SETTLED] = this.timersSettled;
+  }
+
+  /** Drops a running unit's cleared and fired timers; if half the list is still pending, moves those to the young list. */
+  private thinUnitTimers(context: UnitMarks, list: unknown[]): unknown[] {
+    const pending: unknown[] = [];
+    for (let i = 0; i < list.length; i += UNIT_STRIDE) {
+      if ((list[i] as Marked)._destroyed !== true) pending.push(list[i], list[i + 1]);
+    }
+    if (pending.length < (UNIT_TIMERS_MAX / 2) * UNIT_STRIDE) return pending;
+    context[ON_SETTLED] = this.trackedSettled;
+    for (let i = 0; i < pending.length; i += UNIT_STRIDE) this.addYoungTimer(pending[i] as object, context, pending[i + 1] as CreationStack | undefined);
+    return [];
+  }
+
+  /** The unit of work `context` settled: its timers still pending go to the young list; answers whether there were any. */
+  private readonly timersSettled: SettlementHook = (context) => {
+    const marks = context as UnitMarks;
+    const held = marks[UNIT_TIMERS];
+    marks[UNIT_TIMERS] = undefined;
+    if (held === undefined) return false;
+    if (!Array.isArray(held)) {
+      if ((held as Marked)._destroyed === true) return false;
+      this.addYoungTimer(held as object, context, undefined);
+      return true;
+    }
+    let pending = false;
+    for (let i = 0; i < held.length; i += UNIT_STRIDE) {
+      if ((held[i] as Marked)._destroyed === true) continue;
+      this.addYoungTimer(held[i] as object, context, held[i + 1] as CreationStack | undefined);
+      pending = true;
+    }
+    return pending;
+  };
+
+  /** The unit of work `context` settled holding table entries: its time is always taken. */
+  private readonly trackedSettled: SettlementHook = (context) => {
+    this.timersSettled(context);
+    return true;
+  };
+
+  /** Something was just attributed to `context`: its settlement must be timed (or, already settled untimed, is timed now). */
+  private noteTracked(context: ReconcileContext): void {
+    const marks = context as UnitMarks;
+    if (marks[SETTLED_AT] === undefined) marks[ON_SETTLED] = this.trackedSettled;
+    else stampSettlement(context);
   }
 
   /** Moves the young promises still pending into the table. */
@@ -330,4 +408,9 @@ export class ResourceRecorder {
     this.table.countDrop(context?.controller);
     return false;
   }
+}
+
+/** Node's Immediate carries its callback as `_onImmediate`, a Timeout as `_onTimeout`. */
+function timerType(handle: object): TrackedType {
+  return "_onImmediate" in handle ? "Immediate" : "Timeout";
 }

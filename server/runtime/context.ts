@@ -11,16 +11,25 @@ export interface ReconcileContext {
 export const reconcileContext = new AsyncLocalStorage<ReconcileContext>();
 
 /**
- * What the leak tracker keeps on a context: when its unit of work settled, and whether
- * its resources get creation stacks. Registered symbols, so every bundle (Loopscope's,
- * the agent's) shares them.
+ * What the leak tracker keeps on a context: when its unit of work settled, whether its
+ * resources get creation stacks, the timers it created while running (they ride on the
+ * unit until it settles, see server/leaks/resource-recorder.ts), and what to tell the
+ * tracker when it settles. Registered symbols, so every bundle (Loopscope's, the agent's)
+ * shares them.
  */
 export const SETTLED_AT: unique symbol = Symbol.for("loopscope.reconcileSettledAt");
 export const CAPTURE_STACKS: unique symbol = Symbol.for("loopscope.captureStacks");
+export const UNIT_TIMERS: unique symbol = Symbol.for("loopscope.unitTimers");
+export const ON_SETTLED: unique symbol = Symbol.for("loopscope.onSettled");
+
+/** Told that a unit of work settled; answers whether it still holds something its settlement time must judge. */
+export type SettlementHook = (ctx: ReconcileContext) => boolean;
 
 class UnitContext implements ReconcileContext {
   [SETTLED_AT]: number | undefined;
   [CAPTURE_STACKS]: boolean | undefined;
+  [UNIT_TIMERS]: unknown;
+  [ON_SETTLED]: SettlementHook | undefined;
   constructor(
     readonly controller: string,
     readonly key: string,
@@ -29,6 +38,8 @@ class UnitContext implements ReconcileContext {
   ) {
     this[SETTLED_AT] = undefined;
     this[CAPTURE_STACKS] = undefined;
+    this[UNIT_TIMERS] = undefined;
+    this[ON_SETTLED] = undefined;
   }
 }
 

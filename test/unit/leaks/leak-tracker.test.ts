@@ -10,9 +10,10 @@ import { runInNewContext } from "node:vm";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { LeakTracker, type LeakTrackerOptions } from "../../../server/leaks/leak-tracker";
+import { SETTLED_UNTIMED, settledAt } from "../../../server/leaks/reconcile-settlement";
 import { MAX_SAMPLED_CAPTURES_PER_SECOND } from "../../../server/leaks/resource-recorder";
-import { reconcileContext } from "../../../server/runtime/context";
-import { Cleanup, reconcileOf, SkewClock, SteppedClock } from "../../leak-corpus/harness";
+import { reconcileContext, UNIT_TIMERS } from "../../../server/runtime/context";
+import { Cleanup, reconcileOf, SkewClock, SteppedClock, sleep } from "../../leak-corpus/harness";
 import { untilFullCollection } from "../../leak-corpus/heap-churn";
 import { GRACE, manualTrackerOptions } from "./manual-tracker";
 
@@ -292,6 +293,68 @@ describe("LeakTracker", () => {
     expect(t.status().tracked).toBe(280);
     for (const timer of pending.splice(0, 140)) clearTimeout(timer);
     expect(t.status().tracked).toBe(140);
+  });
+
+  it("carries a running unit's timers on the unit: 10,000 created and cleared leave nothing tracked and a short list", async () => {
+    const clock = new SteppedClock();
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0 });
+    let longest = 0;
+    await t.trackReconcile(reconcileOf("pods", "default/busy"), () => {
+      const marks = reconcileContext.getStore() as unknown as Record<symbol, unknown>;
+      for (let i = 0; i < 10_000; i++) {
+        clearTimeout(setTimeout(() => undefined, 60_000));
+        const held = marks[UNIT_TIMERS];
+        longest = Math.max(longest, Array.isArray(held) ? held.length : 1);
+      }
+    });
+    expect(longest).toBeLessThanOrEqual(32);
+    expect(t.status().tracked).toBe(0);
+  });
+
+  it("reads no clock when a unit settles holding nothing, and times one that holds a timer or a server", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 0 });
+    const clean = reconcileOf("pods", "default/clean");
+    await t.trackReconcile(clean, () => clearTimeout(setTimeout(() => undefined, 60_000)));
+    expect(settledAt(clean)).toBe(SETTLED_UNTIMED);
+
+    const before = Date.now();
+    const holding = reconcileOf("pods", "default/holding");
+    await t.trackReconcile(holding, () => {
+      leakInterval();
+    });
+    expect(settledAt(holding)).toBeGreaterThanOrEqual(before);
+    expect(settledAt(holding)).toBeLessThanOrEqual(Date.now());
+
+    const serving = reconcileOf("pods", "default/serving");
+    await t.trackReconcile(serving, async () => {
+      const server = net.createServer().listen(0, "127.0.0.1");
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    expect(Number.isFinite(settledAt(serving))).toBe(true);
+  });
+
+  it("times an untimed settlement when the unit's leftover callback leaks later, and judges the leak from then", async () => {
+    const clock = new SkewClock();
+    const { tracker: t } = await manualTracker(clock, { stackSampleRate: 1 });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const ctx = reconcileOf("jobs", "default/late");
+    await t.trackReconcile(ctx, () => {
+      void gate.then(() => leakInterval());
+    });
+    expect(settledAt(ctx)).toBe(SETTLED_UNTIMED);
+    await sleep(20);
+    const leakedFrom = Date.now();
+    open();
+    await gate;
+    await Promise.resolve();
+    expect(settledAt(ctx)).toBeGreaterThanOrEqual(leakedFrom);
+    t.sample();
+    expect(t.groupList()).toEqual([]);
+    clock.advance(GRACE);
+    t.sample();
+    expect(t.groupList().map((g) => [g.type, g.controllers])).toEqual([["Timeout", [{ controller: "jobs", count: 1 }]]]);
   });
 
   it("captures every stack while full capture is on, and only then when sampling is off", async () => {
