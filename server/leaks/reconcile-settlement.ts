@@ -1,4 +1,4 @@
-import { ON_SETTLED, type ReconcileContext, reconcileContext, SETTLED_AT, type SettlementHook } from "../runtime/context";
+import { type MarkedContext, ON_SETTLED, type ReconcileContext, reconcileContext, SETTLED_AT } from "../runtime/context";
 
 /**
  * When each reconcile settled (returned, threw, or rejected). A resource a reconcile
@@ -17,8 +17,6 @@ import { ON_SETTLED, type ReconcileContext, reconcileContext, SETTLED_AT, type S
  * settlement.
  */
 
-type Marked = ReconcileContext & { [SETTLED_AT]?: number; [ON_SETTLED]?: SettlementHook };
-
 /** Settled, holding nothing tracked at the time: when, was not read (see above). Never overdue by itself. */
 export const SETTLED_UNTIMED = Number.POSITIVE_INFINITY;
 
@@ -27,7 +25,7 @@ export const SETTLED_UNTIMED = Number.POSITIVE_INFINITY;
  * only if the unit holds something tracked). The first report wins.
  */
 export function reconcileSettled(ctx: ReconcileContext, at?: number): void {
-  const marked = ctx as Marked;
+  const marked = ctx as MarkedContext;
   if (marked[SETTLED_AT] !== undefined) return;
   const hook = marked[ON_SETTLED];
   let holds = false;
@@ -47,12 +45,12 @@ export function reconcileSettled(ctx: ReconcileContext, at?: number): void {
  * SETTLED_UNTIMED if it settled holding nothing tracked and nothing was attributed to it since.
  */
 export function settledAt(ctx: ReconcileContext): number | undefined {
-  return (ctx as Marked)[SETTLED_AT];
+  return (ctx as MarkedContext)[SETTLED_AT];
 }
 
 /** Dates an untimed settlement now: something was just attributed to the settled unit `ctx`. */
 export function stampSettlement(ctx: ReconcileContext): void {
-  const marked = ctx as Marked;
+  const marked = ctx as MarkedContext;
   if (marked[SETTLED_AT] === SETTLED_UNTIMED) marked[SETTLED_AT] = Date.now();
 }
 

@@ -1,4 +1,4 @@
-import { CAPTURE_STACKS, ON_SETTLED, type ReconcileContext, reconcileContext, SETTLED_AT, type SettlementHook, UNIT_TIMERS } from "../runtime/context";
+import { CAPTURE_STACKS, type MarkedContext, ON_SETTLED, type ReconcileContext, reconcileContext, SETTLED_AT, type SettlementHook, UNIT_TIMERS } from "../runtime/context";
 import { type CreationStack, captureCreationStack, type StackAnchor } from "./creation-stack";
 import type { PendingResource, ResourceSink } from "./interception/resource-sink";
 import { livenessOf } from "./liveness";
@@ -66,7 +66,6 @@ const UNIT_STRIDE = 2;
 const YOUNG_STRIDE = 4;
 
 type Marked = Record<symbol | string, unknown>;
-type UnitMarks = ReconcileContext & { [UNIT_TIMERS]?: unknown; [ON_SETTLED]?: SettlementHook; [SETTLED_AT]?: number; [CAPTURE_STACKS]?: boolean };
 
 /** 2^32 / golden ratio: multiplying by it spreads consecutive ids evenly over 32 bits (Fibonacci hashing). */
 const FIBONACCI_MULTIPLIER = 0x9e3779b9;
@@ -127,8 +126,8 @@ export class ResourceRecorder {
       if (context === undefined && !this.sampleUnattributed(type)) return;
       if (type === "Timeout" || type === "Immediate") {
         if (context !== undefined) {
-          if ((context as UnitMarks)[SETTLED_AT] === undefined) {
-            this.holdOnUnit(context as UnitMarks, handle, creator);
+          if ((context as MarkedContext)[SETTLED_AT] === undefined) {
+            this.holdOnUnit(context as MarkedContext, handle, creator);
             return;
           }
           stampSettlement(context);
@@ -174,8 +173,8 @@ export class ResourceRecorder {
       return { type, context, stack };
     },
     complete: (pending, handle, fd) => {
+      // Its settlement was already marked for timing by `begin`.
       if (!this.ensureRoom(pending.context)) return;
-      if (pending.context !== undefined) this.noteTracked(pending.context);
       nextInterceptedId -= 1;
       this.table.add(new TrackedResource(nextInterceptedId, pending.type, this.now(), pending.context, handle, fd, pending.stack));
     },
@@ -247,7 +246,7 @@ export class ResourceRecorder {
    * `timersSettled` hands the ones still pending to the young list. A unit that runs
    * long and keeps timers pending has them moved to the young list as it goes.
    */
-  private holdOnUnit(context: UnitMarks, handle: object, creator: StackAnchor): void {
+  private holdOnUnit(context: MarkedContext, handle: object, creator: StackAnchor): void {
     const stack = this.capturesFor(context) ? captureCreationStack(creator) : undefined;
     const held = context[UNIT_TIMERS];
     if (held === undefined && stack === undefined) context[UNIT_TIMERS] = handle;
@@ -260,7 +259,7 @@ export class ResourceRecorder {
   }
 
   /** Drops a running unit's cleared and fired timers; if half the list is still pending, moves those to the young list. */
-  private thinUnitTimers(context: UnitMarks, list: unknown[]): unknown[] {
+  private thinUnitTimers(context: MarkedContext, list: unknown[]): unknown[] {
     const pending: unknown[] = [];
     for (let i = 0; i < list.length; i += UNIT_STRIDE) {
       if ((list[i] as Marked)._destroyed !== true) pending.push(list[i], list[i + 1]);
@@ -273,7 +272,7 @@ export class ResourceRecorder {
 
   /** The unit of work `context` settled: its timers still pending go to the young list; answers whether there were any. */
   private readonly timersSettled: SettlementHook = (context) => {
-    const marks = context as UnitMarks;
+    const marks = context as MarkedContext;
     const held = marks[UNIT_TIMERS];
     marks[UNIT_TIMERS] = undefined;
     if (held === undefined) return false;
@@ -299,7 +298,7 @@ export class ResourceRecorder {
 
   /** Something was just attributed to `context`: its settlement must be timed (or, already settled untimed, is timed now). */
   private noteTracked(context: ReconcileContext): void {
-    const marks = context as UnitMarks;
+    const marks = context as MarkedContext;
     if (marks[SETTLED_AT] === undefined) marks[ON_SETTLED] = this.trackedSettled;
     else stampSettlement(context);
   }
@@ -370,13 +369,13 @@ export class ResourceRecorder {
     if (this.captureRate >= 1) return true;
     const hot = this.hotControllers.size > 0 && this.hotControllers.has(context.controller);
     if (!hot && !sampledReconcile(context.reconcileId, this.captureRate)) return false;
-    const marked = context as ReconcileContext & Marked;
+    const marked = context as MarkedContext;
     let decision = marked[CAPTURE_STACKS];
     if (typeof decision !== "boolean") {
       decision = hot || this.withinCaptureBudget();
       marked[CAPTURE_STACKS] = decision;
     }
-    return decision as boolean;
+    return decision;
   }
 
   /** Timers outside reconciles are too many to track all; rarer handles are always tracked (within the cap). */

@@ -25,6 +25,14 @@ export const ON_SETTLED: unique symbol = Symbol.for("loopscope.onSettled");
 /** Told that a unit of work settled; answers whether it still holds something its settlement time must judge. */
 export type SettlementHook = (ctx: ReconcileContext) => boolean;
 
+/** A context with the leak tracker's marks (declared on contexts from newReconcileContext, added to literal ones). */
+export type MarkedContext = ReconcileContext & {
+  [SETTLED_AT]?: number;
+  [CAPTURE_STACKS]?: boolean;
+  [UNIT_TIMERS]?: unknown;
+  [ON_SETTLED]?: SettlementHook;
+};
+
 class UnitContext implements ReconcileContext {
   [SETTLED_AT]: number | undefined;
   [CAPTURE_STACKS]: boolean | undefined;
