@@ -186,15 +186,29 @@ describe("a dashboard that tells the truth during an incident (issue 16)", () =>
     // cards can push them below the fold, so the pointer goes through the locator (which scrolls
     // the card into view) and is moved again if a refresh redrew the card under a still pointer.
     const spark = page.getByTestId("controller-card-pods").getByTestId("sparkline").first();
+    // A sparkline without a finite point has nothing to show under the pointer: wait for its line
+    // (a refresh every 10 s), and say what the page reported if it never comes.
+    await eventually(
+      "the pods card's queue-depth sparkline to draw a line",
+      async () => {
+        if ((await spark.locator("svg path").count()) > 0) return true;
+        const problems = await page.getByTestId("overview-problems").textContent({ timeout: 500 }).catch(() => null);
+        throw new Error(`no line drawn (points: ${await spark.locator("svg").getAttribute("data-points")}; overview problems: ${problems ?? "none"})`);
+      },
+      90_000,
+      1_000,
+    );
     const hoveredValue = async () => {
       await spark.hover({ position: { x: 2, y: 2 }, timeout: 5_000 });
       const box = await spark.boundingBox();
       if (!box) throw new Error("no sparkline box");
       await spark.hover({ position: { x: box.width * 0.9, y: box.height / 2 }, timeout: 5_000 });
-      return (await page.getByTestId("sparkline-value").textContent({ timeout: 2_000 }).catch(() => null)) ?? "";
+      const value = await page.getByTestId("sparkline-value").textContent({ timeout: 2_000 }).catch(() => null);
+      // No value: what the card showed instead, so a failure says which part was missing.
+      return value ?? `no value shown (line drawn: ${(await spark.locator("svg path").count()) > 0}, box ${JSON.stringify(await spark.boundingBox())})`;
     };
     await expect.poll(hoveredValue, { timeout: 30_000, interval: 500 }).toMatch(/\d.*·.*\d{2}:\d{2}/);
-  }, 240_000);
+  }, 330_000);
 
   it("the controller page is one request of series downsampled to the charts' pixel width, and a range switch shows its pending state at once", async () => {
     const requests: Request[] = [];
