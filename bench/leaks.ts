@@ -18,7 +18,7 @@ import { createInterface } from "node:readline";
 import http from "node:http";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { median, quantile } from "./support/stats";
+import { median, medianInterval, quantile } from "./support/stats";
 
 process.env.LOOPSCOPE_LOG_LEVEL ??= "warn";
 const { LeakTracker } = await import("../server/leaks/leak-tracker");
@@ -305,13 +305,15 @@ const SLICE_MS = 300;
  * agent and one without, both alive for the whole measurement, alternating short slices
  * (which goes first alternates too). Each slice pair shares the machine's moment, so the
  * slow swings of a 2-core VM (2× between slices of one process) cancel in its ratio; the
- * figure is the median ratio over every slice pair, with its quartiles.
+ * figure is the median ratio over every slice pair, with its quartiles and a 95 % interval
+ * for that median (slice pairs drawn by pair of processes, see medianInterval).
  */
 async function agentProcessRatio(
   promises: boolean,
   runs: number,
-): Promise<{ ratio: number; quartiles: [number, number]; cpuRatio: number; off: number; on: number; newSpaceOffMb: number; newSpaceOnMb: number }> {
+): Promise<{ ratio: number; quartiles: [number, number]; interval: [number, number]; cpuRatio: number; off: number; on: number; newSpaceOffMb: number; newSpaceOnMb: number }> {
   const ratios: number[] = [];
+  const ratiosByRun: number[][] = [];
   const cpuRatios: number[] = [];
   const offRates: number[] = [];
   const onRates: number[] = [];
@@ -319,12 +321,15 @@ async function agentProcessRatio(
   const newSpaceOn: number[] = [];
   for (let run = 0; run < runs; run++) {
     const [without, withAgent] = [await startWorkload(false, promises), await startWorkload(true, promises)];
+    const runRatios: number[] = [];
+    ratiosByRun.push(runRatios);
     for (let pair = 0; pair < SLICE_PAIRS; pair++) {
       const [first, second] = (run + pair) % 2 === 0 ? [without, withAgent] : [withAgent, without];
       const a = await first.slice(SLICE_MS);
       const b = await second.slice(SLICE_MS);
       const [off, on] = first === without ? [a, b] : [b, a];
       ratios.push(on.perSecond / off.perSecond);
+      runRatios.push(on.perSecond / off.perSecond);
       cpuRatios.push(off.cpuPerOp / on.cpuPerOp);
       offRates.push(off.perSecond);
       onRates.push(on.perSecond);
@@ -336,6 +341,7 @@ async function agentProcessRatio(
   return {
     ratio: median(ratios),
     quartiles,
+    interval: medianInterval(ratiosByRun),
     cpuRatio: median(cpuRatios),
     off: median(offRates),
     on: median(onRates),
@@ -350,11 +356,11 @@ const agentDeep = await agentProcessRatio(true, agentRuns);
 const agentRatio = agentDefault.ratio;
 console.log("\nThe agent in a separate plain Node process (node --import @loopscope/agent/register; same reconcile workload through trackWork)");
 console.log(
-  `  ${"".padEnd(24)} ${"without agent".padStart(14)} ${"with agent".padStart(12)}   throughput ratio (median of ${agentRuns * SLICE_PAIRS} slice pairs, quartiles; target)   CPU ratio   young generation (MB, without → with)`,
+  `  ${"".padEnd(24)} ${"without agent".padStart(14)} ${"with agent".padStart(12)}   throughput ratio (median of ${agentRuns * SLICE_PAIRS} slice pairs, its 95 % interval, quartiles; target)   CPU ratio   young generation (MB, without → with)`,
 );
 /** One printed row: throughputs, the median ratio with its quartiles against the target, CPU ratio, young generation. */
 const agentRow = (label: string, r: typeof agentDefault, target: string) =>
-  `  ${label.padEnd(24)} ${r.off.toFixed(0).padStart(12)}/s ${r.on.toFixed(0).padStart(10)}/s   ${r.ratio.toFixed(3)} (${r.quartiles.map((q) => q.toFixed(2)).join("–")}; ${target})   ${r.cpuRatio.toFixed(3)}   ${r.newSpaceOffMb.toFixed(0)} → ${r.newSpaceOnMb.toFixed(0)}`;
+  `  ${label.padEnd(24)} ${r.off.toFixed(0).padStart(12)}/s ${r.on.toFixed(0).padStart(10)}/s   ${r.ratio.toFixed(3)} [${r.interval.map((q) => q.toFixed(3)).join("–")}] (${r.quartiles.map((q) => q.toFixed(2)).join("–")}; ${target})   ${r.cpuRatio.toFixed(3)}   ${r.newSpaceOffMb.toFixed(0)} → ${r.newSpaceOnMb.toFixed(0)}`;
 console.log(agentRow("default", agentDefault, "≥ 0.95"));
 console.log(agentRow("promise tracking on", agentDeep, "≥ 0.75"));
 api.child.kill();
@@ -362,6 +368,7 @@ if (agentOnly) {
   console.log(
     JSON.stringify({
       overhead_ratio_agent_process: round3(agentRatio),
+      overhead_ratio_agent_process_ci95: agentDefault.interval.map(round3),
       overhead_ratio_agent_process_deep: round3(agentDeep.ratio),
       cpu_ratio_agent_process: round3(agentDefault.cpuRatio),
       cpu_ratio_agent_process_deep: round3(agentDeep.cpuRatio),
@@ -478,6 +485,7 @@ console.log(
   JSON.stringify({
     overhead_ratio_default: round3(reconcile.get("default")?.ratio),
     overhead_ratio_agent_process: round3(agentRatio),
+    overhead_ratio_agent_process_ci95: agentDefault.interval.map(round3),
     overhead_ratio_agent_process_deep: round3(agentDeep.ratio),
     agent_time_to_suspect_default_s: timeToSuspect.seconds,
     cpu_ratio_agent_process: round3(agentDefault.cpuRatio),

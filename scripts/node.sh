@@ -6,6 +6,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 major="$(node -p 'process.versions.node.split(".")[0]')"
+minor="$(node -p 'process.versions.node.split(".")[1]')"
+# Node 22 runs AsyncLocalStorage on async_hooks unless told otherwise; the frames Node 24 uses by
+# default make every unit of work's context (and so the leak tracker) about three times cheaper.
+if [ "$major" -eq 22 ] && [ "$minor" -ge 7 ]; then
+  export NODE_OPTIONS="--experimental-async-context-frame${NODE_OPTIONS:+ $NODE_OPTIONS}"
+fi
 if [ "$major" -ge 22 ]; then exec "$@"; fi
 version="${LOOPSCOPE_FALLBACK_NODE:-24.22.3}"
 case "$(uname -s)-$(uname -m)" in

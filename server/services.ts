@@ -9,6 +9,7 @@ import { anomalyEvaluationInterval } from "./anomaly/evaluation-interval";
 import { AnomalyService } from "./anomaly/service";
 import type { LoopscopeConfig } from "./config";
 import { LeakTracker } from "./leaks/leak-tracker";
+import { contextPropagation, contextPropagationHint } from "./runtime/context";
 import { reconcileSettled } from "./leaks/reconcile-settlement";
 import { LeaderGate } from "./leader/leader-gate";
 import { leaderMetrics } from "./leader/leader-metrics";
@@ -119,6 +120,8 @@ export async function wireServices(context: WiringContext, services: Services): 
   // Sign-outs in PostgreSQL from now on: every replica refuses a signed-out cookie, also after restarts.
   services.auth.keepSignOutsIn(new PostgresRevocations(prisma, Date.now, 2_000, (error) => log.warn({ err: String(error) }, "could not check a session's sign-out")));
 
+  const contextHint = contextPropagationHint(contextPropagation());
+  if (contextHint) log.warn(contextHint);
   const leaks = new LeakTracker({
     graceMs: config.LOOPSCOPE_LEAK_GRACE,
     stackSampleRate: config.LOOPSCOPE_LEAK_STACK_SAMPLE_RATE,

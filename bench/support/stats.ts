@@ -18,3 +18,42 @@ export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
 export function quantile(values: readonly number[], q: number): number {
   return quantileOfSorted([...values].sort((a, b) => a - b), q);
 }
+
+/** A seeded generator of floats in [0, 1) (mulberry32), so a printed interval can be reproduced. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A `level` confidence interval for the median of measurements taken in groups (e.g. slice
+ * pairs taken by one pair of processes): a two-stage bootstrap that draws groups with
+ * replacement, then the measurements of each drawn group with replacement, and takes the
+ * median of what was drawn. Drawing whole groups keeps what a group shares (one process's
+ * JIT, one stretch of the machine's load) in the interval; a pooled bootstrap would leave it
+ * out and claim more precision than the measurement has. [NaN, NaN] when there is nothing.
+ */
+export function medianInterval(groups: readonly (readonly number[])[], level = 0.95, resamples = 2_000, seed = 1): [number, number] {
+  const nonEmpty = groups.filter((group) => group.length > 0);
+  if (nonEmpty.length === 0) return [Number.NaN, Number.NaN];
+  const random = seededRandom(seed);
+  const pick = (n: number) => Math.floor(random() * n);
+  const medians = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    const drawn: number[] = [];
+    for (let g = 0; g < nonEmpty.length; g++) {
+      const group = nonEmpty[pick(nonEmpty.length)];
+      for (let i = 0; i < group.length; i++) drawn.push(group[pick(group.length)]);
+    }
+    medians[r] = median(drawn);
+  }
+  medians.sort();
+  const tail = (1 - level) / 2;
+  return [quantileOfSorted(medians, tail), quantileOfSorted(medians, 1 - tail)];
+}

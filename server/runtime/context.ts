@@ -63,3 +63,32 @@ export function newReconcileContext(controller: string, key: string, reconcileId
 export function currentReconcile(): ReconcileContext | undefined {
   return reconcileContext.getStore();
 }
+
+/**
+ * How this Node.js carries async-local stores, and so every unit of work's context:
+ * - "async-context-frame": a frame per context, carried by V8 itself (Node 24 and later by
+ *   default; Node 22.7+ with --experimental-async-context-frame);
+ * - "async-hooks": on async_hooks, which runs a hook on every promise and handle the process
+ *   creates (Node 20 and 22 by default, or --no-async-context-frame). The leak tracker then
+ *   costs about three times as much (in bench/leaks.ts's workload on Node 22: 0.84–0.87 of
+ *   the throughput without it, against 0.95 with the flag).
+ * Told apart by the async_hooks implementation's own method (`_propagate`).
+ */
+export type ContextPropagation = "async-context-frame" | "async-hooks";
+
+export function contextPropagation(prototype: object = AsyncLocalStorage.prototype): ContextPropagation {
+  return "_propagate" in prototype ? "async-hooks" : "async-context-frame";
+}
+
+/** What to tell someone whose Node.js carries contexts on async_hooks (null when it does not). */
+export function contextPropagationHint(propagation: ContextPropagation, nodeVersion = process.versions.node): string | null {
+  if (propagation === "async-context-frame") return null;
+  const [major, minor] = nodeVersion.split(".").map(Number);
+  const remedy =
+    major >= 24
+      ? "start it without --no-async-context-frame"
+      : major === 22 && minor >= 7
+        ? "start it with --experimental-async-context-frame (e.g. NODE_OPTIONS=--experimental-async-context-frame)"
+        : "use Node.js 24 or later, or 22.7+ with --experimental-async-context-frame";
+  return `AsyncLocalStorage runs on async_hooks in this Node.js ${nodeVersion}, so tracking each unit of work costs about three times as much: ${remedy}`;
+}

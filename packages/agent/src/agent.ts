@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { Registry } from "prom-client";
 import { LeakTracker } from "../../../server/leaks/leak-tracker";
+import { type ContextPropagation, contextPropagation, contextPropagationHint } from "../../../server/runtime/context";
 import { renderGoroutineDump } from "./goroutine-text";
 import { leakProfile } from "./pprof-profile";
 
@@ -44,6 +45,8 @@ export interface LeakGroupView {
 export interface RunningAgent {
   /** Base URL of the agent's HTTP endpoints, or null when it serves none. */
   readonly url: string | null;
+  /** How this Node.js carries each unit of work's context ("async-hooks" costs about three times as much; a warning says how to fix it). */
+  readonly contextPropagation: ContextPropagation;
   /** Current suspect groups, largest first. */
   suspects(): LeakGroupView[];
   /** Every group with live members. */
@@ -82,6 +85,9 @@ export function agentGrowthWindows(sampleIntervalMs: number): { windowsMs: numbe
 }
 
 async function launch(options: AgentOptions): Promise<RunningAgent> {
+  const propagation = contextPropagation();
+  const hint = contextPropagationHint(propagation);
+  if (hint) process.emitWarning(`@loopscope/agent: ${hint}`, { code: "LOOPSCOPE_CONTEXT_ON_ASYNC_HOOKS" });
   const registry = new Registry();
   const sampleIntervalMs = options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
   const tracker = new LeakTracker({
@@ -108,7 +114,7 @@ async function launch(options: AgentOptions): Promise<RunningAgent> {
   let url: string | null = null;
   if (options.port !== undefined) {
     server = http.createServer((req, res) => {
-      serve(tracker, req, res).catch((error: unknown) => {
+      serve(tracker, propagation, req, res).catch((error: unknown) => {
         res.statusCode = 500;
         res.end(error instanceof Error ? error.message : String(error));
       });
@@ -125,6 +131,7 @@ async function launch(options: AgentOptions): Promise<RunningAgent> {
   await tracker.start();
   return {
     url,
+    contextPropagation: propagation,
     suspects: () => tracker.suspects().map(view),
     groups: () => tracker.groupList().map(view),
     setPromiseTracking: (enabled) => tracker.setDeepMode(enabled),
@@ -136,7 +143,7 @@ async function launch(options: AgentOptions): Promise<RunningAgent> {
   };
 }
 
-async function serve(tracker: LeakTracker, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function serve(tracker: LeakTracker, propagation: ContextPropagation, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method !== "GET") {
     res.writeHead(405, { allow: "GET" }).end();
@@ -150,7 +157,7 @@ async function serve(tracker: LeakTracker, req: http.IncomingMessage, res: http.
       return;
     }
     case "/leaks":
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: tracker.status(), suspects: tracker.suspects(), groups: tracker.groupList() }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: { ...tracker.status(), contextPropagation: propagation }, suspects: tracker.suspects(), groups: tracker.groupList() }));
       return;
     case "/debug/pprof/leaks":
     case "/debug/pprof/leaks.pb.gz":
