@@ -312,7 +312,6 @@ async function agentProcessRatio(
   promises: boolean,
   runs: number,
 ): Promise<{ ratio: number; quartiles: [number, number]; interval: [number, number]; cpuRatio: number; off: number; on: number; newSpaceOffMb: number; newSpaceOnMb: number }> {
-  const ratios: number[] = [];
   const ratiosByRun: number[][] = [];
   const cpuRatios: number[] = [];
   const offRates: number[] = [];
@@ -328,7 +327,6 @@ async function agentProcessRatio(
       const a = await first.slice(SLICE_MS);
       const b = await second.slice(SLICE_MS);
       const [off, on] = first === without ? [a, b] : [b, a];
-      ratios.push(on.perSecond / off.perSecond);
       runRatios.push(on.perSecond / off.perSecond);
       cpuRatios.push(off.cpuPerOp / on.cpuPerOp);
       offRates.push(off.perSecond);
@@ -337,6 +335,7 @@ async function agentProcessRatio(
     newSpaceOff.push(await without.end());
     newSpaceOn.push(await withAgent.end());
   }
+  const ratios = ratiosByRun.flat();
   const quartiles: [number, number] = [quantile(ratios, 0.25), quantile(ratios, 0.75)];
   return {
     ratio: median(ratios),

@@ -5,8 +5,7 @@
 # .cache/node/ and put first on PATH, so everything below — npx, vitest, next — runs on it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-major="$(node -p 'process.versions.node.split(".")[0]')"
-minor="$(node -p 'process.versions.node.split(".")[1]')"
+read -r major minor <<< "$(node -p 'process.versions.node.split(".").slice(0, 2).join(" ")')"
 # Node 22 runs AsyncLocalStorage on async_hooks unless told otherwise; the frames Node 24 uses by
 # default make every unit of work's context (and so the leak tracker) about three times cheaper.
 if [ "$major" -eq 22 ] && [ "$minor" -ge 7 ]; then

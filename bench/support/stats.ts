@@ -1,5 +1,7 @@
 /** The order statistics the benchmarks print, one definition for all of them. */
 
+import { seededRandom } from "../../server/anomaly/synthetic";
+
 /** The median: the middle value, or the mean of the two middle ones. NaN when there is none. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -17,18 +19,6 @@ export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
 /** The nearest-rank q-quantile of values in any order. */
 export function quantile(values: readonly number[], q: number): number {
   return quantileOfSorted([...values].sort((a, b) => a - b), q);
-}
-
-/** A seeded generator of floats in [0, 1) (mulberry32), so a printed interval can be reproduced. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
