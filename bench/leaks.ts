@@ -4,11 +4,11 @@
  * tracking under 100,000 leaked timers, and the leak corpus (recall, false-positive
  * rate, time to first finding) with the default grace and sampling.
  *
- *   node --import tsx bench/leaks.ts            (everything, ~3 min on 2 cores)
+ *   node --import tsx bench/leaks.ts            (everything, ~10 min on 2 cores)
  *   node --import tsx bench/leaks.ts --quick    (shorter rounds and corpus)
  *   node --import tsx bench/leaks.ts --agent-only [--runs N]
  *                                              (only the agent in a separate process: N pairs of processes,
- *                                              default 2, each alternating 60 slice pairs)
+ *                                              default 4, each alternating 60 slice pairs)
  *
  * The last line is one JSON object with the figures.
  */
@@ -349,7 +349,7 @@ async function agentProcessRatio(
   };
 }
 /**
- * Pairs of processes per figure (default 4). Each pair of processes has a speed of its own
+ * Pairs of processes per figure. Each pair of processes has a speed of its own
  * (its JIT, its memory layout, a stretch of the machine's load): at 2 pairs the default-mode
  * figure varied by about ±1 point from run to run, as much as its margin over the target.
  */
